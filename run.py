@@ -1,0 +1,46 @@
+"""Run the To-Do service on Flask's development server (production: see README)."""
+
+import argparse
+import os
+import sys
+
+from todo import create_app, demo
+from todo.config import ConfigError
+from todo.store import StoreError
+
+
+def parse_args(argv=None):
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description="Run the To-Do list API (development server).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
+    parser.add_argument("--store", metavar="URL",
+                        help="memory://, sqlite:///path or postgresql://... (default: TODO_STORE, "
+                             "else todo.sqlite in the instance folder)")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="do not create the demo account miguel/python in an empty store")
+    parser.add_argument("--debug", action="store_true", help="Flask debug mode (reloader, debug logs)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Create the app, seed the demo account into an empty store, and serve."""
+    args = parse_args(argv)
+    overrides = {"STORE": args.store} if args.store else {}
+    try:
+        app = create_app(overrides)
+    except (ConfigError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Under --debug the reloader runs this twice; the second run finds the
+    # account made by the first and stays quiet.
+    if not args.no_demo and demo.seed(app.extensions["todo.store"]):
+        print(f" * Created the demo account {demo.USERNAME!r} (password {demo.PASSWORD!r}) "
+              f"with {len(demo.TASKS)} tasks", flush=True)
+    debug = args.debug or os.environ.get("FLASK_DEBUG") == "1"
+    app.run(host=args.host, port=args.port, debug=debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

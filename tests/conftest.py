@@ -1,0 +1,142 @@
+"""Fixtures: an app over every store backend, its client, users and credentials."""
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from todo import create_app
+
+TASKS = "/todo/api/v1.0/tasks"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret"}
+
+
+def basic(username, password):
+    """Return the headers of HTTP Basic credentials."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def cheap_hash(password):
+    # Real scrypt hashes are tested in test_auth; here speed matters more.
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+
+def task_url(task_id):
+    """Return the absolute uri the test client sees for a task."""
+    return f"http://localhost{TASKS}/{task_id}"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store_url(request, tmp_path):
+    """A URL for a fresh, empty store of each backend."""
+    if request.param == "memory":
+        return "memory://"
+    return f"sqlite:///{tmp_path}/todo.sqlite"
+
+
+@pytest.fixture
+def app(store_url):
+    """The app over a fresh store holding the users alice and bob and no tasks."""
+    app = create_app({"TESTING": True, "STORE": store_url})
+    store = app.extensions["todo.store"]
+    for name, password in PASSWORDS.items():
+        store.add_user(name, cheap_hash(password))
+    yield app
+    store.close()
+
+
+@pytest.fixture
+def store(app):
+    """The app's store, for arranging and checking data behind the API's back."""
+    return app.extensions["todo.store"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def alice():
+    """Headers with alice's credentials."""
+    return basic("alice", PASSWORDS["alice"])
+
+
+@pytest.fixture
+def bob():
+    """Headers with bob's credentials."""
+    return basic("bob", PASSWORDS["bob"])
+
+
+@pytest.fixture
+def user_id(store):
+    """Return the id of a user by name."""
+    return lambda name: store.get_user(name)["id"]
+
+
+def free_port():
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=20.0):
+    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: "
+                               f"{process.stdout.read() if process.stdout else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+def stop(process):
+    """Stop a server process by its PID, politely first."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def run_server(tmp_path):
+    """Start ``python run.py`` with extra arguments; return (process, port, output file)."""
+    started = []
+
+    def start(*args, env=None):
+        port = free_port()
+        log = open(tmp_path / f"server-{port}.log", "w+")
+        process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "run.py"), "--host", "127.0.0.1",
+             "--port", str(port), *args],
+            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+        started.append((process, log))
+        wait_for_port(port, process)
+        return process, port, log
+
+    yield start
+    for process, log in started:
+        stop(process)
+        log.close()

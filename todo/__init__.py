@@ -1,0 +1,35 @@
+"""The To-Do list web service of "Designing a RESTful API using Flask-RESTful"."""
+
+from flask import Flask
+
+from todo import config, demo, errors
+from todo.api import Api
+from todo.cli import users_cli
+from todo.credentials import VerifiedCredentials
+from todo.resources import TaskAPI, TaskListAPI
+from todo.store import open_store
+
+
+def create_app(test_config=None):
+    """Build the application: settings, store, routes, error handling, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+
+    store = open_store(app.config["STORE"])
+    app.extensions["todo.store"] = store
+    app.extensions["todo.credentials"] = VerifiedCredentials(
+        ttl=app.config["CREDENTIAL_CACHE_TTL"], max_entries=app.config["CREDENTIAL_CACHE_SIZE"])
+    if app.config["DEMO"]:
+        demo.seed(store)
+
+    errors.init_app(app)
+    app.cli.add_command(users_cli)
+
+    # The route table: every URL of the service, with its endpoint name.
+    api = Api(app)
+    resources = {"store": store}
+    api.add_resource(TaskListAPI, "/todo/api/v1.0/tasks", endpoint="tasks",
+                     resource_class_kwargs=resources)
+    api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<int:id>", endpoint="task",
+                     resource_class_kwargs=resources)
+    return app

@@ -1,0 +1,22 @@
+"""Flask-RESTful's Api, speaking compact JSON and the one error shape everywhere."""
+
+import flask_restful
+from flask import current_app, got_request_exception
+
+from todo.errors import response_for
+from todo.representations import output_json
+
+
+class Api(flask_restful.Api):
+    """An Api whose every response, error or not, is our JSON."""
+
+    def __init__(self, app=None, **kwargs):
+        kwargs.setdefault("catch_all_404s", True)
+        kwargs.setdefault("default_mediatype", "application/json")
+        super().__init__(app, **kwargs)
+        self.representations = {"application/json": output_json}
+
+    def handle_error(self, e):
+        """Answer any failure in a resource with the JSON error shape, never HTML."""
+        got_request_exception.send(current_app._get_current_object(), exception=e)
+        return response_for(e)

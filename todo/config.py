@@ -1,0 +1,50 @@
+"""Settings: safe defaults, overridden by TODO_* environment variables, then checked."""
+
+import os
+
+
+class ConfigError(Exception):
+    """A setting has a value the service cannot run with."""
+
+
+# Every setting, its default, and what it means (the README's table mirrors this).
+DEFAULTS = {
+    # Where tasks live: memory://, sqlite:///path or postgresql://...
+    # None means todo.sqlite in the app's instance folder.
+    "STORE": None,
+    # 401 with a challenge, or 403 without one (the article's browser trick).
+    "AUTH_FAILURE_STATUS": 401,
+    # Seed the demo account and tasks into an empty store when the app is created.
+    "DEMO": False,
+    # How long (seconds) a verified password is remembered; 0 turns the cache off.
+    "CREDENTIAL_CACHE_TTL": 300,
+    "CREDENTIAL_CACHE_SIZE": 10_000,
+    # Request bodies larger than this are refused with 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+
+def load(app, overrides=None):
+    """Fill ``app.config`` from DEFAULTS, the TODO_* environment and ``overrides``."""
+    app.config.from_mapping(DEFAULTS)
+    # TODO_DEMO=1 -> DEMO=1: values are parsed as JSON where they can be.
+    app.config.from_prefixed_env("TODO")
+    if overrides:
+        app.config.from_mapping(overrides)
+    if app.config["STORE"] is None:
+        app.config["STORE"] = "sqlite:///" + os.path.join(app.instance_path, "todo.sqlite")
+    check(app.config)
+
+
+def check(config):
+    """Refuse settings the service cannot run with, in one clear line each."""
+    if config["AUTH_FAILURE_STATUS"] not in (401, 403):
+        raise ConfigError(f"TODO_AUTH_FAILURE_STATUS must be 401 or 403, "
+                          f"not {config['AUTH_FAILURE_STATUS']!r}")
+    if not isinstance(config["STORE"], str):
+        raise ConfigError(f"TODO_STORE must be a URL, not {config['STORE']!r}")
+    for name in ("CREDENTIAL_CACHE_TTL", "CREDENTIAL_CACHE_SIZE", "MAX_CONTENT_LENGTH"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")
+    config["DEMO"] = config["DEMO"] in (True, 1, "1", "true", "yes", "on")

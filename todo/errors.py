@@ -1,0 +1,77 @@
+"""The one JSON error shape, and the handlers that turn every failure into it."""
+
+import sys
+
+from flask import current_app
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from todo.representations import output_json
+from todo.store import StoreUnavailable
+
+# The articles' phrases stand exactly; the rest follow their style.
+PHRASES = {
+    400: "Bad request",
+    401: "Unauthorized access",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+# Detail for failures raised by Flask and Werkzeug themselves (their own
+# descriptions speak of browsers and HTML pages).
+MESSAGES = {
+    405: "The method is not allowed for this URL; the Allow header lists the ones that are.",
+    413: "The request body is larger than the server accepts.",
+    503: "The database is not reachable; try again shortly.",
+}
+
+# Headers a Werkzeug exception carries that describe its HTML page, not the error.
+_BODY_HEADERS = frozenset(("content-type", "content-length"))
+
+
+class ApiError(HTTPException):
+    """An HTTP error raised by our own code, with its message for the client."""
+
+    def __init__(self, status, message=None, error=None, headers=None):
+        super().__init__()
+        self.code = status
+        self.message = message
+        self.error = error
+        self.headers = headers or {}
+
+
+def error_response(status, message=None, error=None, headers=None):
+    """Make the JSON response ``{"error": phrase, "message": detail}`` for ``status``."""
+    body = {"error": error or PHRASES.get(status) or HTTP_STATUS_CODES.get(status, "Error")}
+    if message is not None:
+        body["message"] = message
+    return output_json(body, status, headers)
+
+
+def response_for(exc):
+    """Turn any exception raised while handling a request into an error response."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.code, exc.message, exc.error, exc.headers)
+    if isinstance(exc, HTTPException):
+        # flask_restful.abort(400, message=...) (reqparse) leaves its detail in .data.
+        data = getattr(exc, "data", None) or {}
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() not in _BODY_HEADERS]
+        return error_response(exc.code, data.get("message", MESSAGES.get(exc.code)),
+                              headers=headers)
+    if isinstance(exc, StoreUnavailable):
+        current_app.logger.warning("store unavailable: %s", exc)
+        return error_response(503, MESSAGES[503], headers={"Retry-After": "5"})
+    # A bug: log it with its traceback, and tell the client nothing about it.
+    current_app.log_exception(sys.exc_info() if sys.exc_info()[1] is exc
+                              else (type(exc), exc, exc.__traceback__))
+    return error_response(500)
+
+
+def init_app(app):
+    """Route Flask's own error handling (outside Flask-RESTful's views) to response_for."""
+    app.register_error_handler(HTTPException, response_for)
+    app.register_error_handler(Exception, response_for)

@@ -1,0 +1,43 @@
+"""Pick a store backend from a URL: memory://, sqlite:///path or postgresql://..."""
+
+from urllib.parse import urlsplit
+
+from todo.store.base import (DuplicateUser, StoreConfigError, StoreError,
+                             StoreUnavailable, TaskStore)
+
+__all__ = ["open_store", "sqlite_path", "TaskStore", "StoreError", "StoreConfigError",
+           "StoreUnavailable", "DuplicateUser"]
+
+SCHEMES = "memory://, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user:pass@host/db"
+
+
+def sqlite_path(url):
+    """Return the file path of a sqlite:/// URL (three slashes: relative, four: absolute)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StoreConfigError(f"invalid SQLite URL {url!r}: expected {SCHEMES}")
+    path = url[len(prefix):]
+    if path == ":memory:":
+        # Each connection would see its own empty database.
+        raise StoreConfigError("sqlite:///:memory: cannot be shared between threads; use memory://")
+    return path
+
+
+def open_store(url):
+    """Open (and create or migrate if needed) the store that ``url`` names."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if scheme == "memory":
+        from todo.store.memory import MemoryStore
+        return MemoryStore()
+    if scheme == "sqlite":
+        from todo.store.sqlite import SQLiteStore
+        return SQLiteStore(sqlite_path(url))
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from todo.store.postgres import PostgresStore
+        except ImportError as exc:
+            raise StoreConfigError(
+                f"PostgreSQL support is not installed ({exc}): pip install -e '.[postgres]'"
+            ) from None
+        return PostgresStore(url)
+    raise StoreConfigError(f"unknown store URL {url!r}: expected {SCHEMES}")

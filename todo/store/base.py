@@ -1,0 +1,84 @@
+"""The store contract: what every backend does, in plain data, with no Flask."""
+
+from abc import ABC, abstractmethod
+
+
+class StoreError(Exception):
+    """Base class of everything a store raises on purpose."""
+
+
+class StoreConfigError(StoreError):
+    """The store URL cannot be used: unknown scheme, unusable path, server unreachable."""
+
+
+class StoreUnavailable(StoreError):
+    """The database went away while serving; the request may be retried later."""
+
+
+class DuplicateUser(StoreError):
+    """A user with that name exists already."""
+
+
+# The columns a task has, in the order clients see them (``id`` and ``version``
+# are for the server: ``id`` becomes the uri, ``version`` the ETag).
+TASK_FIELDS = ("id", "title", "description", "done", "version")
+# What a caller may change with update_task().
+TASK_CHANGES = frozenset(("title", "description", "done"))
+
+
+class TaskStore(ABC):
+    """Users and their tasks.
+
+    Users are dicts ``{"id", "username", "password_hash"}``; tasks are dicts
+    ``{"id", "title", "description", "done", "version"}``.  Every task call
+    names the owner, and a task that belongs to somebody else is treated
+    exactly like a task that does not exist.  Ids are never reused, and
+    ``version`` starts at 1 and grows by one with every update.
+    """
+
+    # -- users ---------------------------------------------------------------
+
+    @abstractmethod
+    def add_user(self, username, password_hash):
+        """Create a user and return it; raise DuplicateUser if the name is taken."""
+
+    @abstractmethod
+    def get_user(self, username):
+        """Return the user with this name, or None."""
+
+    @abstractmethod
+    def remove_user(self, username):
+        """Delete a user and all their tasks; return False if there was no such user."""
+
+    @abstractmethod
+    def list_users(self):
+        """Return all users, in id order."""
+
+    @abstractmethod
+    def count_users(self):
+        """Return how many users there are."""
+
+    # -- tasks ---------------------------------------------------------------
+
+    @abstractmethod
+    def list_tasks(self, user_id):
+        """Return the user's tasks in id order."""
+
+    @abstractmethod
+    def get_task(self, user_id, task_id):
+        """Return the user's task with this id, or None."""
+
+    @abstractmethod
+    def add_task(self, user_id, title, description="", done=False):
+        """Create a task for the user and return it."""
+
+    @abstractmethod
+    def update_task(self, user_id, task_id, changes):
+        """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None."""
+
+    @abstractmethod
+    def delete_task(self, user_id, task_id):
+        """Delete the user's task; return False if there was no such task."""
+
+    def close(self):
+        """Release connections; the store must not be used afterwards."""
