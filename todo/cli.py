@@ -4,11 +4,13 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from todo.credentials import hash_password
 from todo.store import DuplicateUser, StoreError, open_store
 
-users_cli = click.Group("users", help="Add, remove and list the users of the service.")
+# AppGroup: each command runs inside the app context, so it sees the app's store.
+users_cli = AppGroup("users", help="Add, remove and list the users of the service.")
 
 store_option = click.option(
     "--store", "store_url", metavar="URL", default=None,

@@ -1,0 +1,140 @@
+"""Authentication: every method of every task route needs valid Basic credentials."""
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from conftest import TASKS, basic
+from todo import create_app
+
+ROUTES = [
+    ("get", TASKS), ("post", TASKS),
+    ("get", f"{TASKS}/1"), ("put", f"{TASKS}/1"), ("delete", f"{TASKS}/1"),
+    ("head", TASKS), ("head", f"{TASKS}/1"),
+]
+BAD_CREDENTIALS = {
+    "none": {},
+    "unknown user": basic("mallory", "alice-secret"),
+    "wrong password": basic("alice", "wrong"),
+    "empty password": basic("alice", ""),
+    "other user's password": basic("alice", "bob-secret"),
+    "garbled header": {"Authorization": "Basic !!!not-base64!!!"},
+    "no colon": {"Authorization": "Basic YWxpY2U="},
+    "unknown scheme": {"Authorization": "Digest username=alice"},
+    "empty header": {"Authorization": ""},
+}
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+@pytest.mark.parametrize("credentials", BAD_CREDENTIALS.values(), ids=BAD_CREDENTIALS.keys())
+def test_bad_credentials_are_refused_alike(client, store, method, path, credentials):
+    # A body that would be invalid, and an id that does not exist: neither may leak.
+    response = getattr(client, method)(path, headers=credentials, data=b"[1]" * 10,
+                                       content_type="text/plain")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Authentication Required"'
+    if method != "head":
+        assert response.mimetype == "application/json"
+        assert response.get_json() == {"error": "Unauthorized access"}
+    assert store.list_tasks(store.get_user("alice")["id"]) == []
+
+
+def test_a_body_over_the_limit_is_401_not_413_without_credentials(client):
+    response = client.post(TASKS, data=b"x" * (2 * 1024 * 1024), content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_good_credentials_pass(client, alice):
+    assert client.get(TASKS, headers=alice).status_code == 200
+
+
+@pytest.mark.parametrize("path", [TASKS, f"{TASKS}/1"])
+def test_options_needs_no_credentials_and_lists_the_methods(client, path):
+    response = client.options(path)
+    assert response.status_code == 200
+    assert "GET" in response.headers["Allow"]
+    assert response.data == b""
+
+
+@pytest.fixture
+def app_403(store_url, monkeypatch):
+    monkeypatch.setenv("TODO_AUTH_FAILURE_STATUS", "403")
+    app = create_app({"STORE": store_url})
+    app.extensions["todo.store"].add_user("alice", generate_password_hash("pw", "pbkdf2:sha256:1000"))
+    yield app
+    app.extensions["todo.store"].close()
+
+
+@pytest.mark.parametrize("credentials", [{}, basic("alice", "wrong"), basic("nobody", "pw")])
+def test_403_mode_is_the_articles_browser_trick(app_403, credentials):
+    response = app_403.test_client().get(TASKS, headers=credentials)
+    assert response.status_code == 403
+    assert "WWW-Authenticate" not in response.headers
+    assert response.get_json() == {"error": "Unauthorized access"}
+    assert app_403.test_client().get(TASKS, headers=basic("alice", "pw")).status_code == 200
+
+
+def test_passwords_are_stored_only_as_hashes(tmp_path):
+    app = create_app({"STORE": f"sqlite:///{tmp_path}/t.sqlite"})
+    result = app.test_cli_runner().invoke(args=["users", "add", "carol", "--password-stdin"],
+                                          input="s3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    stored = app.extensions["todo.store"].get_user("carol")["password_hash"]
+    assert "s3cret-pass" not in stored
+    assert stored.startswith("scrypt:")
+    assert b"s3cret-pass" not in (tmp_path / "t.sqlite").read_bytes()
+    assert app.test_client().get(TASKS, headers=basic("carol", "s3cret-pass")).status_code == 200
+
+
+class CountingHashes:
+    """Count calls of werkzeug's check_password_hash made by todo.credentials."""
+
+    def __init__(self, monkeypatch):
+        import todo.credentials as credentials
+        self.calls = 0
+        real = credentials.check_password_hash
+
+        def counting(pwhash, password):
+            self.calls += 1
+            return real(pwhash, password)
+        monkeypatch.setattr(credentials, "check_password_hash", counting)
+
+
+def test_an_unknown_user_costs_one_hash_check_like_a_wrong_password(client, monkeypatch):
+    hashes = CountingHashes(monkeypatch)
+    client.get(TASKS, headers=basic("nobody", "whatever"))
+    unknown = hashes.calls
+    client.get(TASKS, headers=basic("alice", "wrong"))
+    assert unknown == hashes.calls - unknown == 1
+
+
+def test_a_verified_password_is_not_hashed_again(client, alice, monkeypatch):
+    hashes = CountingHashes(monkeypatch)
+    for _ in range(5):
+        assert client.get(TASKS, headers=alice).status_code == 200
+    assert hashes.calls == 1
+
+
+def test_a_changed_password_takes_effect_at_once_despite_the_cache(client, alice, store):
+    assert client.get(TASKS, headers=alice).status_code == 200
+    # Change the hash behind the app's back, as another process would.
+    store.remove_user("alice")
+    store.add_user("alice", generate_password_hash("new-password", "pbkdf2:sha256:1000"))
+    assert client.get(TASKS, headers=alice).status_code == 401
+    assert client.get(TASKS, headers=basic("alice", "new-password")).status_code == 200
+
+
+def test_a_removed_user_is_refused_at_once_despite_the_cache(client, alice, store):
+    assert client.get(TASKS, headers=alice).status_code == 200
+    store.remove_user("alice")
+    assert client.get(TASKS, headers=alice).status_code == 401
+
+
+def test_two_users_lists_are_isolated(client, alice, bob):
+    a = client.post(TASKS, json={"title": "a"}, headers=alice).get_json()["task"]
+    b = client.post(TASKS, json={"title": "b"}, headers=bob).get_json()["task"]
+    assert client.get(TASKS, headers=alice).get_json()["tasks"] == [a]
+    assert client.get(TASKS, headers=bob).get_json()["tasks"] == [b]
+    assert client.get(b["uri"], headers=alice).status_code == 404
+    assert client.put(b["uri"], json={"done": True}, headers=alice).status_code == 404
+    assert client.delete(b["uri"], headers=alice).status_code == 404
+    assert client.get(b["uri"], headers=bob).get_json() == {"task": b}

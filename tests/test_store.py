@@ -1,0 +1,209 @@
+"""The store contract, run against every backend."""
+
+import threading
+
+import pytest
+
+from todo.store import DuplicateUser, StoreConfigError, open_store, sqlite_path
+
+
+@pytest.fixture
+def store(store_url):
+    store = open_store(store_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def owner(store):
+    return store.add_user("owner", "hash-1")["id"]
+
+
+def test_users_are_added_found_listed_and_counted(store):
+    alice = store.add_user("alice", "hash-a")
+    bob = store.add_user("bob", "hash-b")
+    assert alice == {"id": alice["id"], "username": "alice", "password_hash": "hash-a"}
+    assert store.get_user("bob") == bob
+    assert store.get_user("carol") is None
+    assert [u["username"] for u in store.list_users()] == ["alice", "bob"]
+    assert store.count_users() == 2
+
+
+def test_a_username_is_taken_only_once(store):
+    store.add_user("alice", "hash-a")
+    with pytest.raises(DuplicateUser):
+        store.add_user("alice", "other")
+    assert store.get_user("alice")["password_hash"] == "hash-a"
+
+
+def test_removing_a_user_removes_their_tasks_only(store):
+    alice = store.add_user("alice", "h")["id"]
+    bob = store.add_user("bob", "h")["id"]
+    store.add_task(alice, "a")
+    kept = store.add_task(bob, "b")
+    assert store.remove_user("alice") is True
+    assert store.remove_user("alice") is False
+    assert store.get_user("alice") is None
+    assert store.list_tasks(bob) == [kept]
+    assert store.list_tasks(alice) == []
+
+
+def test_a_new_task_has_defaults_and_version_one(store, owner):
+    task = store.add_task(owner, "Read a book")
+    assert task == {"id": task["id"], "title": "Read a book", "description": "",
+                    "done": False, "version": 1}
+    assert store.get_task(owner, task["id"]) == task
+
+
+def test_tasks_are_listed_in_id_order(store, owner):
+    ids = [store.add_task(owner, f"t{i}", f"d{i}", i % 2 == 0)["id"] for i in range(5)]
+    tasks = store.list_tasks(owner)
+    assert [t["id"] for t in tasks] == sorted(ids)
+    assert [t["done"] for t in tasks] == [True, False, True, False, True]
+
+
+def test_update_changes_only_the_given_fields_and_bumps_the_version(store, owner):
+    task = store.add_task(owner, "title", "description")
+    updated = store.update_task(owner, task["id"], {"done": True})
+    assert updated == {**task, "done": True, "version": 2}
+    updated = store.update_task(owner, task["id"], {"title": "new", "description": ""})
+    assert updated == {**task, "title": "new", "description": "", "done": True, "version": 3}
+    assert store.get_task(owner, task["id"]) == updated
+
+
+def test_update_refuses_fields_outside_the_contract(store, owner):
+    task = store.add_task(owner, "title")
+    with pytest.raises(ValueError):
+        store.update_task(owner, task["id"], {"id": 99})
+    assert store.get_task(owner, task["id"]) == task
+
+
+def test_delete_removes_the_task(store, owner):
+    task = store.add_task(owner, "title")
+    assert store.delete_task(owner, task["id"]) is True
+    assert store.delete_task(owner, task["id"]) is False
+    assert store.get_task(owner, task["id"]) is None
+
+
+def test_another_users_task_does_not_exist_for_you(store, owner):
+    other = store.add_user("other", "h")["id"]
+    task = store.add_task(owner, "mine")
+    assert store.get_task(other, task["id"]) is None
+    assert store.update_task(other, task["id"], {"title": "stolen"}) is None
+    assert store.delete_task(other, task["id"]) is False
+    assert store.list_tasks(other) == []
+    assert store.get_task(owner, task["id"]) == task
+
+
+def test_ids_are_never_reused_even_after_deleting_the_newest(store, owner):
+    first = store.add_task(owner, "one")["id"]
+    second = store.add_task(owner, "two")["id"]
+    store.delete_task(owner, second)
+    third = store.add_task(owner, "three")["id"]
+    assert third > second > first
+
+
+def test_ids_are_global_across_users(store, owner):
+    other = store.add_user("other", "h")["id"]
+    ids = [store.add_task(owner, "a")["id"], store.add_task(other, "b")["id"],
+           store.add_task(owner, "c")["id"]]
+    assert len(set(ids)) == 3
+
+
+def test_returned_data_is_a_copy(store, owner):
+    task = store.add_task(owner, "title")
+    task["title"] = "changed by the caller"
+    store.get_task(owner, task["id"])["done"] = True
+    assert store.get_task(owner, task["id"])["title"] == "title"
+    assert store.get_task(owner, task["id"])["done"] is False
+
+
+def test_concurrent_adds_from_many_threads_get_distinct_ids(store, owner):
+    ids, errors = [], []
+
+    def add_many():
+        try:
+            for i in range(25):
+                ids.append(store.add_task(owner, f"t{i}")["id"])
+        except Exception as exc:   # reported below, not swallowed
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add_many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(ids) == len(set(ids)) == 200
+    assert len(store.list_tasks(owner)) == 200
+
+
+def test_data_survives_reopening(store_url, store, owner):
+    if store_url == "memory://":
+        pytest.skip("the memory store lives and dies with its process")
+    task = store.add_task(owner, "persistent")
+    reopened = open_store(store_url)
+    try:
+        assert reopened.get_task(owner, task["id"]) == task
+        assert reopened.get_user("owner")["id"] == owner
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize("url", [
+    "mysql://localhost/todo",
+    "nonsense",
+    "",
+    "sqlite://",
+    "sqlite:///",
+    "sqlite:///:memory:",
+])
+def test_unusable_urls_are_refused_with_a_clear_message(url):
+    with pytest.raises(StoreConfigError) as excinfo:
+        open_store(url)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert "memory://" in message or ":memory:" in message
+
+
+def test_an_unusable_sqlite_path_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreConfigError, match="cannot use SQLite database"):
+        open_store(f"sqlite:///{blocker}/todo.sqlite")
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not an sqlite database" * 100)
+    with pytest.raises(StoreConfigError):
+        open_store(f"sqlite:///{path}")
+
+
+@pytest.mark.parametrize("url, path", [
+    ("sqlite:///todo.sqlite", "todo.sqlite"),
+    ("sqlite:///data/todo.sqlite", "data/todo.sqlite"),
+    ("sqlite:////var/lib/todo.sqlite", "/var/lib/todo.sqlite"),
+])
+def test_sqlite_urls_follow_the_sqlalchemy_convention(url, path):
+    assert sqlite_path(url) == path
+
+
+def test_a_missing_parent_folder_is_created(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path}/a/b/todo.sqlite")
+    store.close()
+    assert (tmp_path / "a" / "b" / "todo.sqlite").exists()
+
+
+def test_sqlite_uses_wal_and_records_its_schema_version(tmp_path):
+    from todo.store.sqlite import SCHEMA_VERSION
+    import sqlite3
+
+    store = open_store(f"sqlite:///{tmp_path}/todo.sqlite")
+    store.close()
+    conn = sqlite3.connect(tmp_path / "todo.sqlite")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
