@@ -1,0 +1,57 @@
+"""The README's curl session, replayed against a real `python run.py` server."""
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+MARKER = "<!-- readme-session -->"
+IGNORED_HEADERS = ("date:", "server:")
+
+
+def readme_session():
+    """Return [(command, expected output)] from the README's marked console block."""
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    block = text.split(MARKER, 1)[1].split("```console\n", 1)[1].split("\n```", 1)[0]
+    steps = []
+    for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+        command, _, output = chunk.partition("\n")
+        steps.append((command, output.strip("\n")))
+    return steps
+
+
+def curl(command, port):
+    """Run one curl command line against the test server; return its output as the README shows it."""
+    argv = shlex.split(command.replace("localhost:5000", f"localhost:{port}"))
+    assert argv[0] == "curl"
+    result = subprocess.run([argv[0], "--silent", "--show-error", "--max-time", "10", *argv[1:]],
+                            capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode().replace("\r\n", "\n").replace(f"localhost:{port}",
+                                                                  "localhost:5000")
+    head, _, body = text.partition("\n\n")
+    # The README was written against port 5000: with the port put back, the body's
+    # length is what it would be there.
+    head = re.sub(r"(?im)^content-length: \d+$", f"Content-Length: {len(body.encode())}", head)
+    kept = [line for line in head.split("\n") if not line.lower().startswith(IGNORED_HEADERS)]
+    return ("\n".join(kept) + "\n\n" + body).strip("\n")
+
+def test_the_readme_has_the_articles_calls():
+    commands = [command for command, _ in readme_session()]
+    assert len(commands) >= 8
+    joined = "\n".join(commands)
+    for needed in ("-X POST", "-X PUT", "-X DELETE", "tasks/2", "tasks/3", "-u miguel:python"):
+        assert needed in joined
+    assert any("-u" not in c for c in commands)   # the no-credentials call
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed (.ci/run installs it)")
+def test_the_readme_session_is_what_the_server_answers(run_server, tmp_path):
+    process, port, log = run_server("--store", f"sqlite:///{tmp_path}/readme.sqlite")
+    for command, expected in readme_session():
+        assert curl(command, port) == expected, command
