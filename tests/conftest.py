@@ -10,6 +10,7 @@ import time
 import pytest
 from werkzeug.security import generate_password_hash
 
+from openapi_check import CheckedClient
 from todo import create_app
 
 TASKS = "/todo/api/v1.0/tasks"
@@ -45,6 +46,8 @@ def store_url(request, tmp_path):
 def app(store_url):
     """The app over a fresh store holding the users alice and bob and no tasks."""
     app = create_app({"TESTING": True, "STORE": store_url})
+    # Every response a test sees must be what the OpenAPI document promises.
+    app.test_client_class = CheckedClient
     store = app.extensions["todo.store"]
     for name, password in PASSWORDS.items():
         store.add_user(name, cheap_hash(password))

@@ -95,6 +95,13 @@ def test_another_users_task_does_not_exist_for_you(store, owner):
     assert store.get_task(owner, task["id"]) == task
 
 
+@pytest.mark.parametrize("task_id", [0, 2**63 - 1, 2**63, 10**30])
+def test_ids_no_task_has_are_simply_not_found(store, owner, task_id):
+    assert store.get_task(owner, task_id) is None
+    assert store.update_task(owner, task_id, {"done": True}) is None
+    assert store.delete_task(owner, task_id) is False
+
+
 def test_ids_are_never_reused_even_after_deleting_the_newest(store, owner):
     first = store.add_task(owner, "one")["id"]
     second = store.add_task(owner, "two")["id"]

@@ -93,6 +93,13 @@ def test_another_users_task_is_not_found(client, alice, bob, task, method):
     assert client.get(task["uri"], headers=alice).get_json() == {"task": task}
 
 
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_an_id_too_large_for_any_database_is_a_404(client, alice, method):
+    kwargs = {"json": {"id": 1}} if method == "put" else {}
+    response = getattr(client, method)(f"{TASKS}/{10**24}", headers=alice, **kwargs)
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("path", ["abc", "1.5", "-1", "1/extra", ""])
 def test_non_integer_ids_and_odd_paths_are_json_404s(client, alice, path):
     response = client.get(f"{TASKS}/{path}", headers=alice)

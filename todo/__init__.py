@@ -6,6 +6,7 @@ from todo import config, demo, errors
 from todo.api import Api
 from todo.cli import users_cli
 from todo.credentials import VerifiedCredentials
+from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
 from todo.resources import TaskAPI, TaskListAPI
 from todo.store import open_store
 
@@ -32,4 +33,7 @@ def create_app(test_config=None):
                      resource_class_kwargs=resources)
     api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<int:id>", endpoint="task",
                      resource_class_kwargs=resources)
+    api.add_resource(OpenAPIDocument, "/todo/api/v1.0/openapi.json", endpoint="openapi")
+    api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
+    api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
     return app

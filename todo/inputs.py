@@ -17,7 +17,15 @@ def text(max_length, *, strip=False, required=False):
         if len(value) > max_length:
             raise ValueError(f"Must be at most {max_length} characters")
         return value
-    validate.max_length = max_length
+    # The JSON Schema of exactly what this accepts, for the OpenAPI document.
+    if strip and required:
+        # Length and emptiness count after trimming, which maxLength cannot say.
+        validate.schema = {"type": "string",
+                           "pattern": rf"^\s*\S([\s\S]{{0,{max_length - 2}}}\S)?\s*$"}
+    else:
+        validate.schema = {"type": "string", "maxLength": max_length}
+        if required:
+            validate.schema["minLength"] = 1
     return validate
 
 
@@ -26,6 +34,9 @@ def boolean(value):
     if value is True or value is False:
         return value
     raise ValueError(f"Must be true or false, not {json_type(value)}")
+
+
+boolean.schema = {"type": "boolean"}
 
 
 def json_type(value):

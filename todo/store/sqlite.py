@@ -30,6 +30,8 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _TASK_COLUMNS = "id, title, description, done, version"
+# SQLite integers are signed 64-bit; a larger id from a URL names no task.
+_MAX_ID = 2**63 - 1
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
 
@@ -159,6 +161,8 @@ class SQLiteStore(TaskStore):
             f"SELECT {_TASK_COLUMNS} FROM tasks WHERE user_id = ? ORDER BY id", (user_id,))]
 
     def get_task(self, user_id, task_id):
+        if not 0 <= task_id <= _MAX_ID:
+            return None
         rows = self._read(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ? AND user_id = ?",
                           (task_id, user_id))
         return _task(rows[0]) if rows else None
@@ -183,6 +187,8 @@ class SQLiteStore(TaskStore):
         columns = sorted(changes)
         assignments = "".join(f"{c} = ?, " for c in columns)
         values = [int(changes[c]) if c == "done" else changes[c] for c in columns]
+        if not 0 <= task_id <= _MAX_ID:
+            return None
 
         def update(conn):
             row = conn.execute(
@@ -193,6 +199,9 @@ class SQLiteStore(TaskStore):
         return self._write(update)
 
     def delete_task(self, user_id, task_id):
+        if not 0 <= task_id <= _MAX_ID:
+            return False
+
         def delete(conn):
             cur = conn.execute("DELETE FROM tasks WHERE id = ? AND user_id = ?",
                                (task_id, user_id))

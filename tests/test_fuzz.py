@@ -1,0 +1,31 @@
+"""Schemathesis attacks a live server with input generated from the OpenAPI document."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+SEED = 20261124
+MAX_EXAMPLES = 300   # per operation and phase: meaningful, and about half a minute on 2 cores
+
+
+def schemathesis_command():
+    beside_python = os.path.join(os.path.dirname(sys.executable), "st")
+    return beside_python if os.path.exists(beside_python) else shutil.which("st")
+
+
+@pytest.mark.skipif(schemathesis_command() is None, reason="schemathesis is not installed")
+def test_schemathesis_finds_no_failure(run_server, tmp_path):
+    process, port, log = run_server("--store", f"sqlite:///{tmp_path}/fuzz.sqlite")
+    result = subprocess.run(
+        [schemathesis_command(), "run", f"http://127.0.0.1:{port}/todo/api/v1.0/openapi.json",
+         "--auth", "miguel:python", "--checks", "all", "--mode", "all",
+         "--phases", "examples,coverage,fuzzing,stateful",
+         "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1",
+         "--request-timeout", "10", "--no-color"],
+        capture_output=True, text=True, timeout=400, cwd=tmp_path)
+    summary = result.stdout[result.stdout.find("SUMMARY"):]
+    print(summary)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
