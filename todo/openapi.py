@@ -68,9 +68,10 @@ def error(description):
     return {"description": description, "content": json_content(ERROR)}
 
 
-def operation(summary, responses, *, body=None, security=BASIC, errors=()):
+def operation(summary, responses, *, body=None, security=BASIC, errors=(), tag="tasks"):
     """Describe one operation: its good responses, its body parser and its errors."""
-    op = {"summary": summary, "security": security, "responses": dict(responses)}
+    op = {"summary": summary, "tags": [tag], "security": security,
+          "responses": dict(responses)}
     if body is not None:
         op["requestBody"] = {"required": True, "content": json_content(body_schema(body))}
     for status in errors:
@@ -108,16 +109,16 @@ OPERATIONS = {
     ("openapi", "get"): operation("This document", {
         "200": {"description": "The OpenAPI 3.1 description of the API.",
                 "content": json_content({"type": "object"})},
-    }, security=PUBLIC, errors=(500,)),
+    }, security=PUBLIC, errors=(500,), tag="documentation"),
     ("docs", "get"): operation("Interactive documentation (Swagger UI)", {
         "200": {"description": "The docs page.",
                 "content": {"text/html": {"schema": {"type": "string"}}}},
-    }, security=PUBLIC, errors=(500,)),
+    }, security=PUBLIC, errors=(500,), tag="documentation"),
     ("docs_asset", "get"): operation("A file of the docs page", {
         "200": {"description": "A packaged Swagger UI file.",
                 "content": {"*/*": {"schema": {}}}},
         "404": {"$ref": "#/components/responses/404"},
-    }, security=PUBLIC, errors=(500,)),
+    }, security=PUBLIC, errors=(500,), tag="documentation"),
 }
 
 RESPONSES = {
@@ -187,6 +188,8 @@ def build(app):
                  "description": "The To-Do list API of \"Designing a RESTful API using "
                                 "Flask-RESTful\", done properly."},
         "paths": paths,
+        "tags": [{"name": "tasks", "description": "Your to-do list."},
+                 {"name": "documentation", "description": "This description of the API."}],
         "components": {
             "schemas": SCHEMAS,
             "responses": RESPONSES,
