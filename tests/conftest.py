@@ -1,16 +1,17 @@
 """Fixtures: an app over every store backend, its client, users and credentials."""
 
 import base64
+import itertools
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from openapi_check import CheckedClient
+from postgres_server import PostgresServer, why_unavailable
+from servers import free_port, stop, wait_for_port  # noqa: F401  (tests import them from here)
 from todo import create_app
 
 TASKS = "/todo/api/v1.0/tasks"
@@ -34,12 +35,30 @@ def task_url(task_id):
     return f"http://localhost{TASKS}/{task_id}"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole run (skipped where none can start)."""
+    reason = why_unavailable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but {reason}")
+        pytest.skip(reason)
+    server = PostgresServer()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store_url(request, tmp_path):
     """A URL for a fresh, empty store of each backend."""
     if request.param == "memory":
         return "memory://"
-    return f"sqlite:///{tmp_path}/todo.sqlite"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/todo.sqlite"
+    return request.getfixturevalue("postgres").create_database(f"test_{next(_databases)}")
 
 
 @pytest.fixture
@@ -87,38 +106,6 @@ def bob():
 def user_id(store):
     """Return the id of a user by name."""
     return lambda name: store.get_user(name)["id"]
-
-
-def free_port():
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=20.0):
-    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before listening")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-def stop(process):
-    """Stop a server process by its PID, politely first."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -24,6 +24,9 @@ class DuplicateUser(StoreError):
 TASK_FIELDS = ("id", "title", "description", "done", "version")
 # What a caller may change with update_task().
 TASK_CHANGES = frozenset(("title", "description", "done"))
+# SQL databases keep ids as signed 64-bit integers: a larger id names no task
+# (and must not reach the database, which would refuse to compare it).
+MAX_ID = 2**63 - 1
 
 
 class TaskStore(ABC):

@@ -4,7 +4,7 @@ import os
 import sqlite3
 import threading
 
-from todo.store.base import (TASK_CHANGES, DuplicateUser, StoreConfigError,
+from todo.store.base import (MAX_ID, TASK_CHANGES, DuplicateUser, StoreConfigError,
                              StoreUnavailable, TaskStore)
 
 # Each entry moves the schema from version N to N+1 (PRAGMA user_version), so an
@@ -30,8 +30,7 @@ MIGRATIONS = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _TASK_COLUMNS = "id, title, description, done, version"
-# SQLite integers are signed 64-bit; a larger id from a URL names no task.
-_MAX_ID = 2**63 - 1
+
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
 
@@ -161,7 +160,7 @@ class SQLiteStore(TaskStore):
             f"SELECT {_TASK_COLUMNS} FROM tasks WHERE user_id = ? ORDER BY id", (user_id,))]
 
     def get_task(self, user_id, task_id):
-        if not 0 <= task_id <= _MAX_ID:
+        if not 0 <= task_id <= MAX_ID:
             return None
         rows = self._read(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ? AND user_id = ?",
                           (task_id, user_id))
@@ -187,7 +186,7 @@ class SQLiteStore(TaskStore):
         columns = sorted(changes)
         assignments = "".join(f"{c} = ?, " for c in columns)
         values = [int(changes[c]) if c == "done" else changes[c] for c in columns]
-        if not 0 <= task_id <= _MAX_ID:
+        if not 0 <= task_id <= MAX_ID:
             return None
 
         def update(conn):
@@ -199,7 +198,7 @@ class SQLiteStore(TaskStore):
         return self._write(update)
 
     def delete_task(self, user_id, task_id):
-        if not 0 <= task_id <= _MAX_ID:
+        if not 0 <= task_id <= MAX_ID:
             return False
 
         def delete(conn):

@@ -1,0 +1,213 @@
+"""PostgreSQL store: one database shared by any number of app servers."""
+
+import os
+import threading
+
+import psycopg
+from psycopg.errors import UniqueViolation
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from todo.store.base import (MAX_ID, TASK_CHANGES, DuplicateUser, StoreConfigError,
+                             StoreUnavailable, TaskStore)
+
+# Each entry moves the schema from version N to N+1 (table schema_version), so
+# an existing database is migrated in place instead of being dropped.
+MIGRATIONS = (
+    """
+    CREATE TABLE users (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        username text NOT NULL UNIQUE,
+        password_hash text NOT NULL
+    );
+    CREATE TABLE tasks (
+        -- An identity column's sequence never hands out a number twice: ids are never reused.
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        title text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        done boolean NOT NULL DEFAULT false,
+        version integer NOT NULL DEFAULT 1
+    );
+    CREATE INDEX tasks_by_owner ON tasks (user_id, id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Any number will do, as long as it is the same in every process: it names the
+# advisory lock that keeps two servers starting at once from both migrating.
+_MIGRATION_LOCK = 0x70D0
+_TASK_COLUMNS = "id, title, description, done, version"
+_CONNECT_TIMEOUT_S = 5
+# How long a request waits for a pooled connection before answering 503.
+_CHECKOUT_TIMEOUT_S = 3.0
+
+
+def _task(row):
+    return {"id": row[0], "title": row[1], "description": row[2], "done": row[3],
+            "version": row[4]}
+
+
+def _user(row):
+    return {"id": row[0], "username": row[1], "password_hash": row[2]}
+
+
+def _where(url):
+    """Describe the server of a URL without its password, for messages."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+class PostgresStore(TaskStore):
+    """A psycopg 3 connection pool; each call is one transaction, retried by nobody."""
+
+    def __init__(self, url, min_size=1, max_size=10):
+        self.url = url
+        self._sizes = (min_size, max_size)
+        try:
+            # A direct first connection gives a precise error (refused, bad password, no
+            # such database) where a pool would only time out.
+            with psycopg.connect(url, connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+                self._migrate(conn)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise StoreConfigError(f"cannot use PostgreSQL at {_where(url)}: {reason}") from None
+        self._pool_lock = threading.Lock()
+        self._pool_pid = None
+        self._pool_ = None
+
+    @property
+    def _pool(self):
+        # A pool's connections and threads do not survive a fork (gunicorn
+        # --preload): each process opens its own, on first use.
+        if self._pool_pid != os.getpid():
+            with self._pool_lock:
+                if self._pool_pid != os.getpid():
+                    self._pool_ = ConnectionPool(
+                        self.url, min_size=self._sizes[0], max_size=self._sizes[1],
+                        kwargs={"connect_timeout": _CONNECT_TIMEOUT_S},
+                        # Checked on checkout, so connections broken by a database
+                        # restart are replaced instead of failing a request.
+                        check=ConnectionPool.check_connection, open=True)
+                    self._pool_pid = os.getpid()
+        return self._pool_
+
+    def _run(self, work):
+        """Run ``work(cursor)`` in one transaction and return its result."""
+        try:
+            with self._pool.connection(timeout=_CHECKOUT_TIMEOUT_S) as conn:
+                with conn.cursor() as cur:
+                    return work(cur)
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _migrate(self, conn):
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO schema_version VALUES (0)")
+                current = 0
+            else:
+                current = row[0]
+            if current > SCHEMA_VERSION:
+                raise StoreConfigError(
+                    f"database schema version {current} is newer than this program's "
+                    f"({SCHEMA_VERSION})")
+            for version in range(current, SCHEMA_VERSION):
+                conn.execute(MIGRATIONS[version])
+                conn.execute("UPDATE schema_version SET version = %s", (version + 1,))
+
+    @property
+    def schema_version(self):
+        """The schema version recorded in the database."""
+        return self._run(lambda cur: cur.execute("SELECT version FROM schema_version").fetchone()[0])
+
+    # -- users ---------------------------------------------------------------
+
+    def add_user(self, username, password_hash):
+        def add(cur):
+            try:
+                cur.execute("INSERT INTO users (username, password_hash) VALUES (%s, %s) "
+                            "RETURNING id", (username, password_hash))
+            except UniqueViolation:
+                raise DuplicateUser(username) from None
+            return {"id": cur.fetchone()[0], "username": username,
+                    "password_hash": password_hash}
+        return self._run(add)
+
+    def get_user(self, username):
+        def get(cur):
+            row = cur.execute("SELECT id, username, password_hash FROM users "
+                              "WHERE username = %s", (username,)).fetchone()
+            return _user(row) if row else None
+        return self._run(get)
+
+    def remove_user(self, username):
+        # ON DELETE CASCADE takes the user's tasks along.
+        return self._run(lambda cur: cur.execute(
+            "DELETE FROM users WHERE username = %s", (username,)).rowcount > 0)
+
+    def list_users(self):
+        return self._run(lambda cur: [_user(r) for r in cur.execute(
+            "SELECT id, username, password_hash FROM users ORDER BY id").fetchall()])
+
+    def count_users(self):
+        return self._run(lambda cur: cur.execute("SELECT count(*) FROM users").fetchone()[0])
+
+    # -- tasks ---------------------------------------------------------------
+
+    def list_tasks(self, user_id):
+        return self._run(lambda cur: [_task(r) for r in cur.execute(
+            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE user_id = %s ORDER BY id",
+            (user_id,)).fetchall()])
+
+    def get_task(self, user_id, task_id):
+        if not 0 <= task_id <= MAX_ID:
+            return None
+
+        def get(cur):
+            row = cur.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = %s AND user_id = %s",
+                              (task_id, user_id)).fetchone()
+            return _task(row) if row else None
+        return self._run(get)
+
+    def add_task(self, user_id, title, description="", done=False):
+        def add(cur):
+            try:
+                cur.execute("INSERT INTO tasks (user_id, title, description, done) "
+                            f"VALUES (%s, %s, %s, %s) RETURNING {_TASK_COLUMNS}",
+                            (user_id, title, description, done))
+            except psycopg.errors.ForeignKeyViolation:
+                raise ValueError(f"no user with id {user_id}") from None
+            return _task(cur.fetchone())
+        return self._run(add)
+
+    def update_task(self, user_id, task_id, changes):
+        unknown = set(changes) - TASK_CHANGES
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        if not 0 <= task_id <= MAX_ID:
+            return None
+        # Column names come from TASK_CHANGES only, never from the caller's text.
+        columns = sorted(changes)
+        assignments = "".join(f"{c} = %s, " for c in columns)
+
+        def update(cur):
+            row = cur.execute(
+                f"UPDATE tasks SET {assignments}version = version + 1 "
+                f"WHERE id = %s AND user_id = %s RETURNING {_TASK_COLUMNS}",
+                (*(changes[c] for c in columns), task_id, user_id)).fetchone()
+            return _task(row) if row else None
+        return self._run(update)
+
+    def delete_task(self, user_id, task_id):
+        if not 0 <= task_id <= MAX_ID:
+            return False
+        return self._run(lambda cur: cur.execute(
+            "DELETE FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)).rowcount > 0)
+
+    def close(self):
+        if self._pool_ is not None and self._pool_pid == os.getpid():
+            self._pool_.close()
+        self._pool_ = self._pool_pid = None
