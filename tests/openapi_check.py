@@ -3,6 +3,7 @@
 import jsonschema
 from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from todo import openapi
 
@@ -29,11 +30,11 @@ class Conformance:
         adapter = self.app.url_map.bind("localhost")
         try:
             rule, _ = adapter.match(path, method=method, return_rule=True)
-        except (NotFound, MethodNotAllowed) as exc:
-            # Outside every operation: only the generic JSON 404 or 405 may come back.
-            code = 404 if isinstance(exc, NotFound) else 405
+        except (NotFound, MethodNotAllowed, RequestRedirect) as exc:
+            # Outside every operation: only a generic JSON error may come back.
+            code = {NotFound: 404, MethodNotAllowed: 405}.get(type(exc), 308)
             assert status == code, f"{method} {path}: {status}, expected {code}"
-            return self.document["components"]["responses"][str(code)]
+            return self._deref({"$ref": f"#/components/responses/{code}"})
         template = openapi.path_template(rule.rule)
         response = self.document["paths"][template][method.lower()]["responses"].get(str(status))
         assert response is not None, \

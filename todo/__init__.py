@@ -1,8 +1,9 @@
 """The To-Do list web service of "Designing a RESTful API using Flask-RESTful"."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from todo import config, demo, errors
+from todo import config, demo
 from todo.api import Api
 from todo.cli import users_cli
 from todo.credentials import VerifiedCredentials
@@ -15,6 +16,11 @@ def create_app(test_config=None):
     """Build the application: settings, store, routes, error handling, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    if app.config["PROXY_FIX"]:
+        # Behind N trusted proxies, task uris use the public scheme and host.
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
 
     store = open_store(app.config["STORE"])
     app.extensions["todo.store"] = store
@@ -23,7 +29,6 @@ def create_app(test_config=None):
     if app.config["DEMO"]:
         demo.seed(store)
 
-    errors.init_app(app)
     app.cli.add_command(users_cli)
 
     # The route table: every URL of the service, with its endpoint name.

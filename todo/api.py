@@ -16,6 +16,15 @@ class Api(flask_restful.Api):
         super().__init__(app, **kwargs)
         self.representations = {"application/json": output_json}
 
+    def error_router(self, original_handler, e):
+        """Send every error of the app, in a resource or not, to handle_error.
+
+        Flask-RESTful would first work out whether a resource was hit, by
+        matching the URL again, which itself raises for an untrusted Host
+        (TRUSTED_HOSTS); and the answer would not change the shape we give.
+        """
+        return self.handle_error(e)
+
     def handle_error(self, e):
         """Answer any failure in a resource with the JSON error shape, never HTML."""
         got_request_exception.send(current_app._get_current_object(), exception=e)

@@ -21,6 +21,10 @@ DEFAULTS = {
     "CREDENTIAL_CACHE_SIZE": 10_000,
     # Request bodies larger than this are refused with 413.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # How many reverse proxies in front set X-Forwarded-* headers (0: none trusted).
+    "PROXY_FIX": 0,
+    # The Host names accepted, comma-separated (Flask's TRUSTED_HOSTS); None: any.
+    "TRUSTED_HOSTS": None,
 }
 
 
@@ -43,7 +47,15 @@ def check(config):
                           f"not {config['AUTH_FAILURE_STATUS']!r}")
     if not isinstance(config["STORE"], str):
         raise ConfigError(f"TODO_STORE must be a URL, not {config['STORE']!r}")
-    for name in ("CREDENTIAL_CACHE_TTL", "CREDENTIAL_CACHE_SIZE", "MAX_CONTENT_LENGTH"):
+    hosts = config["TRUSTED_HOSTS"]
+    if isinstance(hosts, str):
+        config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
+    elif hosts is not None and not isinstance(hosts, list):
+        raise ConfigError(f"TODO_TRUSTED_HOSTS must be host names, comma-separated, not {hosts!r}")
+    if isinstance(config["PROXY_FIX"], bool) or not isinstance(config["PROXY_FIX"], int):
+        raise ConfigError(f"TODO_PROXY_FIX must be a number of proxies, not {config['PROXY_FIX']!r}")
+    for name in ("CREDENTIAL_CACHE_TTL", "CREDENTIAL_CACHE_SIZE", "MAX_CONTENT_LENGTH",
+                 "PROXY_FIX"):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")

@@ -3,8 +3,9 @@
 import sys
 
 from flask import current_app
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import RequestRedirect
 
 from todo.representations import output_json
 from todo.store import StoreUnavailable
@@ -56,6 +57,12 @@ def response_for(exc):
     """Turn any exception raised while handling a request into an error response."""
     if isinstance(exc, ApiError):
         return error_response(exc.code, exc.message, exc.error, exc.headers)
+    if isinstance(exc, RequestRedirect):
+        # Werkzeug's routing asks for the canonical URL (e.g. merged slashes).
+        return error_response(exc.code, f"The resource is at {exc.new_url}",
+                              error="Moved", headers={"Location": exc.new_url})
+    if isinstance(exc, SecurityError):
+        return error_response(400, exc.description)   # "Host 'x' is not trusted."
     if isinstance(exc, HTTPException):
         # flask_restful.abort(400, message=...) (reqparse) leaves its detail in .data.
         data = getattr(exc, "data", None) or {}
@@ -69,9 +76,3 @@ def response_for(exc):
     current_app.log_exception(sys.exc_info() if sys.exc_info()[1] is exc
                               else (type(exc), exc, exc.__traceback__))
     return error_response(500)
-
-
-def init_app(app):
-    """Route Flask's own error handling (outside Flask-RESTful's views) to response_for."""
-    app.register_error_handler(HTTPException, response_for)
-    app.register_error_handler(Exception, response_for)

@@ -122,6 +122,9 @@ OPERATIONS = {
 }
 
 RESPONSES = {
+    "308": {**error("Not the canonical URL (e.g. doubled slashes); follow Location."),
+            "headers": {"Location": {"description": "The canonical URL.",
+                                     "schema": {"type": "string", "format": "uri"}}}},
     "400": error("Invalid JSON or fields; `message` maps each field to what is wrong."),
     "401": {**error("Missing or wrong credentials."), "headers": {
         "WWW-Authenticate": {"description": "The Basic challenge.",
