@@ -57,7 +57,7 @@ class PostgresServer:
         else:
             self._prefix = []
         self._run("initdb", "-D", self.datadir, "-U", SUPERUSER, "--auth=trust",
-                  "--no-sync", "-E", "UTF8", "--locale=C")
+                  "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
         self.start()
 
     def _run(self, tool, *args):

@@ -19,6 +19,10 @@ class DuplicateUser(StoreError):
     """A user with that name exists already."""
 
 
+class VersionMismatch(StoreError):
+    """The task exists, but its version is not one the caller required."""
+
+
 # The columns a task has, in the order clients see them (``id`` and ``version``
 # are for the server: ``id`` becomes the uri, ``version`` the ETag).
 TASK_FIELDS = ("id", "title", "description", "done", "version")
@@ -27,6 +31,10 @@ TASK_CHANGES = frozenset(("title", "description", "done"))
 # SQL databases keep ids as signed 64-bit integers: a larger id names no task
 # (and must not reach the database, which would refuse to compare it).
 MAX_ID = 2**63 - 1
+# What find_tasks() sorts by: (key, descending) pairs, applied in order, with
+# id as the last tie-breaker.  Titles sort case-insensitively.
+SORT_KEYS = ("id", "title", "done")
+DEFAULT_SORT = (("id", False),)
 
 
 class TaskStore(ABC):
@@ -63,9 +71,20 @@ class TaskStore(ABC):
 
     # -- tasks ---------------------------------------------------------------
 
-    @abstractmethod
     def list_tasks(self, user_id):
-        """Return the user's tasks in id order."""
+        """Return all the user's tasks in id order."""
+        return self.find_tasks(user_id, limit=None)[0]
+
+    @abstractmethod
+    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
+                   offset=0, limit=100):
+        """Return (one page of the user's matching tasks, how many match in all).
+
+        ``done`` keeps tasks with that state; ``startswith`` those whose title
+        starts with it, and ``q`` those whose title or description contains it,
+        both ignoring case; ``sort`` is a sequence of (key, descending) pairs from
+        SORT_KEYS; ``limit`` None means no limit.
+        """
 
     @abstractmethod
     def get_task(self, user_id, task_id):
@@ -76,12 +95,20 @@ class TaskStore(ABC):
         """Create a task for the user and return it."""
 
     @abstractmethod
-    def update_task(self, user_id, task_id, changes):
-        """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None."""
+    def update_task(self, user_id, task_id, changes, versions=None):
+        """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None.
+
+        With ``versions`` (a collection), change the task only if its current
+        version is one of them, and raise VersionMismatch otherwise: the check
+        and the write are one atomic step, whichever process does them.
+        """
 
     @abstractmethod
-    def delete_task(self, user_id, task_id):
-        """Delete the user's task; return False if there was no such task."""
+    def delete_task(self, user_id, task_id, versions=None):
+        """Delete the user's task; return False if there was no such task.
+
+        ``versions`` works as for update_task().
+        """
 
     def close(self):
         """Release connections; the store must not be used afterwards."""

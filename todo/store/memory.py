@@ -1,8 +1,13 @@
 """A thread-safe store that lives in the process: for tests and throwaway servers."""
 
+import itertools
 import threading
 
-from todo.store.base import TASK_CHANGES, DuplicateUser, TaskStore
+from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, TaskStore,
+                             VersionMismatch)
+
+_SORT_VALUE = {"id": lambda t: t["id"], "title": lambda t: t["title"].lower(),
+               "done": lambda t: t["done"]}
 
 
 class MemoryStore(TaskStore):
@@ -47,9 +52,20 @@ class MemoryStore(TaskStore):
         with self._lock:
             return len(self._users)
 
-    def list_tasks(self, user_id):
+    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
+                   offset=0, limit=100):
+        end = None if limit is None else offset + limit
         with self._lock:
-            return [dict(t) for t in self._owned.get(user_id, {}).values()]
+            owned = self._owned.get(user_id, {})
+            if done is None and not startswith and not q and tuple(sort) == DEFAULT_SORT:
+                # The common case costs the page, not the list: dicts keep id order.
+                return ([dict(t) for t in itertools.islice(owned.values(), offset, end)],
+                        len(owned))
+            tasks = [t for t in owned.values() if _matches(t, done, startswith, q)]
+            # Stable sorts, last key first, give the multi-key order; id breaks ties.
+            for key, descending in reversed((*sort, ("id", False))):
+                tasks.sort(key=_SORT_VALUE[key], reverse=descending)
+            return [dict(t) for t in tasks[offset:end]], len(tasks)
 
     def get_task(self, user_id, task_id):
         with self._lock:
@@ -67,7 +83,7 @@ class MemoryStore(TaskStore):
             owned[task["id"]] = task
             return dict(task)
 
-    def update_task(self, user_id, task_id, changes):
+    def update_task(self, user_id, task_id, changes, versions=None):
         unknown = set(changes) - TASK_CHANGES
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
@@ -75,10 +91,30 @@ class MemoryStore(TaskStore):
             task = self._owned.get(user_id, {}).get(task_id)
             if task is None:
                 return None
+            if versions is not None and task["version"] not in versions:
+                raise VersionMismatch(task_id)
             task.update(changes)
             task["version"] += 1
             return dict(task)
 
-    def delete_task(self, user_id, task_id):
+    def delete_task(self, user_id, task_id, versions=None):
         with self._lock:
-            return self._owned.get(user_id, {}).pop(task_id, None) is not None
+            owned = self._owned.get(user_id, {})
+            task = owned.get(task_id)
+            if task is None:
+                return False
+            if versions is not None and task["version"] not in versions:
+                raise VersionMismatch(task_id)
+            del owned[task_id]
+            return True
+
+
+def _matches(task, done, startswith, q):
+    if done is not None and task["done"] != done:
+        return False
+    if startswith and not task["title"].lower().startswith(startswith.lower()):
+        return False
+    if q:
+        q = q.lower()
+        return q in task["title"].lower() or q in task["description"].lower()
+    return True

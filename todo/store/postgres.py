@@ -7,8 +7,9 @@ import psycopg
 from psycopg.errors import UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from todo.store.base import (MAX_ID, TASK_CHANGES, DuplicateUser, StoreConfigError,
-                             StoreUnavailable, TaskStore)
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
+                             StoreConfigError, StoreUnavailable, TaskStore, VersionMismatch)
+from todo.store.sql import Dialect, task_filter, task_order
 
 # Each entry moves the schema from version N to N+1 (table schema_version), so
 # an existing database is migrated in place instead of being dropped.
@@ -30,6 +31,23 @@ MIGRATIONS = (
     );
     CREATE INDEX tasks_by_owner ON tasks (user_id, id);
     """,
+    # Each user's task count, kept by a trigger, so that a page of a long list
+    # does not count the whole list for its X-Total-Count.
+    """
+    ALTER TABLE users ADD COLUMN task_count bigint NOT NULL DEFAULT 0;
+    UPDATE users SET task_count = (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id);
+    CREATE FUNCTION todo_count_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            UPDATE users SET task_count = task_count + 1 WHERE id = NEW.user_id;
+        ELSE
+            UPDATE users SET task_count = task_count - 1 WHERE id = OLD.user_id;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER tasks_counted AFTER INSERT OR DELETE ON tasks
+        FOR EACH ROW EXECUTE FUNCTION todo_count_tasks();
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -37,6 +55,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # advisory lock that keeps two servers starting at once from both migrating.
 _MIGRATION_LOCK = 0x70D0
 _TASK_COLUMNS = "id, title, description, done, version"
+# COLLATE "C": titles sort by code point, as in the other stores, whatever the
+# database's locale.
+DIALECT = Dialect(param="%s", lower="lower", position="strpos",
+                  title_order='lower(title) COLLATE "C"')
 _CONNECT_TIMEOUT_S = 5
 # How long a request waits for a pooled connection before answering 503.
 _CHECKOUT_TIMEOUT_S = 3.0
@@ -55,6 +77,19 @@ def _where(url):
     """Describe the server of a URL without its password, for messages."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+
+def _version_matches(cur, user_id, task_id, versions):
+    """False if there is no such task, VersionMismatch if stale; locks the row till commit."""
+    if versions is None:
+        return True
+    row = cur.execute("SELECT version FROM tasks WHERE id = %s AND user_id = %s FOR UPDATE",
+                      (task_id, user_id)).fetchone()
+    if row is None:
+        return False
+    if row[0] not in versions:
+        raise VersionMismatch(task_id)
+    return True
 
 
 class PostgresStore(TaskStore):
@@ -157,10 +192,26 @@ class PostgresStore(TaskStore):
 
     # -- tasks ---------------------------------------------------------------
 
-    def list_tasks(self, user_id):
-        return self._run(lambda cur: [_task(r) for r in cur.execute(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE user_id = %s ORDER BY id",
-            (user_id,)).fetchall()])
+    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
+                   offset=0, limit=100):
+        where, params = task_filter(DIALECT, user_id, done, startswith, q)
+
+        def find(cur):
+            # One snapshot for the page and the count.
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            rows = cur.execute(
+                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE {where} "
+                f"ORDER BY {task_order(DIALECT, sort)} LIMIT %s OFFSET %s",
+                (*params, limit, offset)).fetchall()
+            if len(params) == 1:
+                total = cur.execute("SELECT task_count FROM users WHERE id = %s",
+                                    params).fetchone()
+                total = total[0] if total else 0
+            else:
+                total = cur.execute(f"SELECT count(*) FROM tasks WHERE {where}",
+                                    params).fetchone()[0]
+            return [_task(r) for r in rows], total
+        return self._run(find)
 
     def get_task(self, user_id, task_id):
         if not 0 <= task_id <= MAX_ID:
@@ -183,7 +234,7 @@ class PostgresStore(TaskStore):
             return _task(cur.fetchone())
         return self._run(add)
 
-    def update_task(self, user_id, task_id, changes):
+    def update_task(self, user_id, task_id, changes, versions=None):
         unknown = set(changes) - TASK_CHANGES
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
@@ -194,6 +245,8 @@ class PostgresStore(TaskStore):
         assignments = "".join(f"{c} = %s, " for c in columns)
 
         def update(cur):
+            if not _version_matches(cur, user_id, task_id, versions):
+                return None
             row = cur.execute(
                 f"UPDATE tasks SET {assignments}version = version + 1 "
                 f"WHERE id = %s AND user_id = %s RETURNING {_TASK_COLUMNS}",
@@ -201,11 +254,16 @@ class PostgresStore(TaskStore):
             return _task(row) if row else None
         return self._run(update)
 
-    def delete_task(self, user_id, task_id):
+    def delete_task(self, user_id, task_id, versions=None):
         if not 0 <= task_id <= MAX_ID:
             return False
-        return self._run(lambda cur: cur.execute(
-            "DELETE FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)).rowcount > 0)
+
+        def delete(cur):
+            if not _version_matches(cur, user_id, task_id, versions):
+                return False
+            return cur.execute("DELETE FROM tasks WHERE id = %s AND user_id = %s",
+                               (task_id, user_id)).rowcount > 0
+        return self._run(delete)
 
     def close(self):
         if self._pool_ is not None and self._pool_pid == os.getpid():

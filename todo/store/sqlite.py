@@ -4,8 +4,9 @@ import os
 import sqlite3
 import threading
 
-from todo.store.base import (MAX_ID, TASK_CHANGES, DuplicateUser, StoreConfigError,
-                             StoreUnavailable, TaskStore)
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
+                             StoreConfigError, StoreUnavailable, TaskStore, VersionMismatch)
+from todo.store.sql import Dialect, task_filter, task_order
 
 # Each entry moves the schema from version N to N+1 (PRAGMA user_version), so an
 # existing database is migrated in place instead of being dropped.
@@ -26,13 +27,43 @@ MIGRATIONS = (
     );
     CREATE INDEX tasks_by_owner ON tasks (user_id, id);
     """,
+    # Each user's task count, kept by triggers, so that a page of a long list
+    # does not count the whole list for its X-Total-Count.
+    """
+    ALTER TABLE users ADD COLUMN task_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET task_count = (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id);
+    CREATE TRIGGER tasks_counted_in AFTER INSERT ON tasks BEGIN
+        UPDATE users SET task_count = task_count + 1 WHERE id = NEW.user_id;
+    END;
+    CREATE TRIGGER tasks_counted_out AFTER DELETE ON tasks BEGIN
+        UPDATE users SET task_count = task_count - 1 WHERE id = OLD.user_id;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _TASK_COLUMNS = "id, title, description, done, version"
 
+# py_lower is Python's str.lower, registered on every connection: SQLite's own
+# lower() and NOCASE fold ASCII letters only.
+DIALECT = Dialect(param="?", lower="py_lower", position="instr", title_order="py_lower(title)")
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
+
+
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
+def _statements(script):
+    """Split a migration into statements, keeping a trigger's body whole."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                yield statement
+            statement = ""
 
 
 def _task(row):
@@ -42,6 +73,19 @@ def _task(row):
 
 def _user(row):
     return {"id": row[0], "username": row[1], "password_hash": row[2]}
+
+
+def _version_matches(conn, user_id, task_id, versions):
+    """In a write transaction: False if there is no such task, VersionMismatch if stale."""
+    if versions is None:
+        return True
+    row = conn.execute("SELECT version FROM tasks WHERE id = ? AND user_id = ?",
+                       (task_id, user_id)).fetchone()
+    if row is None:
+        return False
+    if row[0] not in versions:
+        raise VersionMismatch(task_id)
+    return True
 
 
 class SQLiteStore(TaskStore):
@@ -65,6 +109,7 @@ class SQLiteStore(TaskStore):
         # loss can drop the last commits.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.create_function("py_lower", 1, _lower, deterministic=True)
         return conn
 
     @property
@@ -82,11 +127,11 @@ class SQLiteStore(TaskStore):
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    def _write(self, work):
-        """Run ``work(conn)`` in one IMMEDIATE transaction and return its result."""
+    def _write(self, work, begin="BEGIN IMMEDIATE"):
+        """Run ``work(conn)`` in one transaction (a write one by default) and return its result."""
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(begin)
             try:
                 result = work(conn)
                 conn.execute("COMMIT")
@@ -106,9 +151,8 @@ class SQLiteStore(TaskStore):
                     f"database schema version {current} is newer than this program's "
                     f"({SCHEMA_VERSION})")
             for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
         self._write(migrate)
 
@@ -155,9 +199,27 @@ class SQLiteStore(TaskStore):
 
     # -- tasks ---------------------------------------------------------------
 
-    def list_tasks(self, user_id):
-        return [_task(r) for r in self._read(
-            f"SELECT {_TASK_COLUMNS} FROM tasks WHERE user_id = ? ORDER BY id", (user_id,))]
+    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
+                   offset=0, limit=100):
+        where, params = task_filter(DIALECT, user_id, done, startswith, q)
+        if done is not None:
+            params[1] = int(done)
+
+        def find(conn):
+            # One read transaction: the page and the count come from one snapshot.
+            rows = conn.execute(
+                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE {where} "
+                f"ORDER BY {task_order(DIALECT, sort)} LIMIT ? OFFSET ?",
+                (*params, -1 if limit is None else limit, offset)).fetchall()
+            if len(params) == 1:
+                total = conn.execute("SELECT task_count FROM users WHERE id = ?",
+                                     params).fetchone()
+                total = total[0] if total else 0
+            else:
+                total = conn.execute(f"SELECT count(*) FROM tasks WHERE {where}",
+                                     params).fetchone()[0]
+            return [_task(r) for r in rows], total
+        return self._write(find, begin="BEGIN DEFERRED")
 
     def get_task(self, user_id, task_id):
         if not 0 <= task_id <= MAX_ID:
@@ -178,18 +240,20 @@ class SQLiteStore(TaskStore):
                     "done": bool(done), "version": 1}
         return self._write(add)
 
-    def update_task(self, user_id, task_id, changes):
+    def update_task(self, user_id, task_id, changes, versions=None):
         unknown = set(changes) - TASK_CHANGES
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
+        if not 0 <= task_id <= MAX_ID:
+            return None
         # Column names come from TASK_CHANGES only, never from the caller's text.
         columns = sorted(changes)
         assignments = "".join(f"{c} = ?, " for c in columns)
         values = [int(changes[c]) if c == "done" else changes[c] for c in columns]
-        if not 0 <= task_id <= MAX_ID:
-            return None
 
         def update(conn):
+            if not _version_matches(conn, user_id, task_id, versions):
+                return None
             row = conn.execute(
                 f"UPDATE tasks SET {assignments}version = version + 1 "
                 f"WHERE id = ? AND user_id = ? RETURNING {_TASK_COLUMNS}",
@@ -197,11 +261,13 @@ class SQLiteStore(TaskStore):
             return _task(row) if row else None
         return self._write(update)
 
-    def delete_task(self, user_id, task_id):
+    def delete_task(self, user_id, task_id, versions=None):
         if not 0 <= task_id <= MAX_ID:
             return False
 
         def delete(conn):
+            if not _version_matches(conn, user_id, task_id, versions):
+                return False
             cur = conn.execute("DELETE FROM tasks WHERE id = ? AND user_id = ?",
                                (task_id, user_id))
             return cur.rowcount > 0
