@@ -107,7 +107,7 @@ def broken(app, store, monkeypatch):
     """Make listing tasks blow up the way a bug would."""
     def explode(*args, **kwargs):
         raise RuntimeError("secret internal detail")
-    monkeypatch.setattr(store, "list_tasks", explode)
+    monkeypatch.setattr(store, "find_tasks", explode)
 
 
 @pytest.mark.parametrize("debug", [False, True])
@@ -123,7 +123,7 @@ def test_a_bug_is_a_json_500_without_details(app, client, alice, broken, debug, 
 def test_a_store_that_went_away_is_a_503(client, alice, store, monkeypatch):
     def unavailable(*args, **kwargs):
         raise StoreUnavailable("connection refused")
-    monkeypatch.setattr(store, "list_tasks", unavailable)
+    monkeypatch.setattr(store, "find_tasks", unavailable)
     response = client.get(TASKS, headers=alice)
     assert_json_error(response, 503, "Service unavailable")
     assert response.headers["Retry-After"]

@@ -55,3 +55,22 @@ def test_the_readme_session_is_what_the_server_answers(run_server, tmp_path):
     process, port, log = run_server("--store", f"sqlite:///{tmp_path}/readme.sqlite")
     for command, expected in readme_session():
         assert curl(command, port) == expected, command
+
+
+def rewrite_readme(port):
+    """Replace the README session's outputs with what a server on ``port`` answers."""
+    path = os.path.join(ROOT, "README.md")
+    text = open(path, encoding="utf-8").read()
+    head, rest = text.split(MARKER, 1)
+    opening, rest = rest.split("```console\n", 1)
+    block, tail = rest.split("\n```", 1)
+    session = "\n\n".join(f"$ {command}\n{curl(command, port)}" for command, _ in readme_session())
+    with open(path, "w", encoding="utf-8") as readme:
+        readme.write(f"{head}{MARKER}{opening}```console\n{session}\n```{tail}")
+
+
+if __name__ == "__main__":
+    # After a change of behaviour: python run.py --store sqlite:///fresh.sqlite, then
+    # python tests/test_readme.py 5000 rewrites the session from what it answers.
+    import sys
+    rewrite_readme(int(sys.argv[1]))

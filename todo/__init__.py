@@ -1,6 +1,7 @@
 """The To-Do list web service of "Designing a RESTful API using Flask-RESTful"."""
 
 from flask import Flask
+from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from todo import config, demo
@@ -41,4 +42,12 @@ def create_app(test_config=None):
     api.add_resource(OpenAPIDocument, "/todo/api/v1.0/openapi.json", endpoint="openapi")
     api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
     api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
+
+    if app.config["CORS_ORIGINS"]:
+        # Preflights need no credentials (OPTIONS never asks for them); browsers may
+        # read the headers that carry the API's links, validators and totals.
+        CORS(app, resources={"/todo/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+             expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch"],
+             max_age=600)
     return app

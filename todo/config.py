@@ -25,6 +25,8 @@ DEFAULTS = {
     "PROXY_FIX": 0,
     # The Host names accepted, comma-separated (Flask's TRUSTED_HOSTS); None: any.
     "TRUSTED_HOSTS": None,
+    # Browser origins allowed to call the API (CORS), comma-separated; none by default.
+    "CORS_ORIGINS": None,
 }
 
 
@@ -47,11 +49,12 @@ def check(config):
                           f"not {config['AUTH_FAILURE_STATUS']!r}")
     if not isinstance(config["STORE"], str):
         raise ConfigError(f"TODO_STORE must be a URL, not {config['STORE']!r}")
-    hosts = config["TRUSTED_HOSTS"]
-    if isinstance(hosts, str):
-        config["TRUSTED_HOSTS"] = [h.strip() for h in hosts.split(",") if h.strip()]
-    elif hosts is not None and not isinstance(hosts, list):
-        raise ConfigError(f"TODO_TRUSTED_HOSTS must be host names, comma-separated, not {hosts!r}")
+    for name in ("TRUSTED_HOSTS", "CORS_ORIGINS"):
+        names = config[name]
+        if isinstance(names, str):
+            config[name] = [n.strip() for n in names.split(",") if n.strip()]
+        elif names is not None and not isinstance(names, list):
+            raise ConfigError(f"TODO_{name} must be a comma-separated list, not {names!r}")
     if isinstance(config["PROXY_FIX"], bool) or not isinstance(config["PROXY_FIX"], int):
         raise ConfigError(f"TODO_PROXY_FIX must be a number of proxies, not {config['PROXY_FIX']!r}")
     for name in ("CREDENTIAL_CACHE_TTL", "CREDENTIAL_CACHE_SIZE", "MAX_CONTENT_LENGTH",

@@ -2,7 +2,7 @@
 
 import sys
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
@@ -16,6 +16,7 @@ PHRASES = {
     401: "Unauthorized access",
     404: "Not found",
     405: "Method not allowed",
+    412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
     500: "Internal server error",
@@ -45,12 +46,37 @@ class ApiError(HTTPException):
         self.headers = headers or {}
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 def error_response(status, message=None, error=None, headers=None):
-    """Make the JSON response ``{"error": phrase, "message": detail}`` for ``status``."""
-    body = {"error": error or PHRASES.get(status) or HTTP_STATUS_CODES.get(status, "Error")}
+    """Make the error response for ``status``: ``{"error": phrase, "message": detail}``.
+
+    A client that prefers application/problem+json gets the same error as an
+    RFC 9457 document instead: type, title, status, detail, and ``errors``
+    (field -> message) where the detail is per field.
+    """
+    phrase = error or PHRASES.get(status) or HTTP_STATUS_CODES.get(status, "Error")
+    if wants_problem_details():
+        body = {"type": "about:blank", "title": phrase, "status": status}
+        if isinstance(message, dict):
+            body["detail"] = "Some inputs are not valid; see errors."
+            body["errors"] = message
+        elif message is not None:
+            body["detail"] = message
+        response = output_json(body, status, headers)
+        response.mimetype = PROBLEM_JSON
+        return response
+    body = {"error": phrase}
     if message is not None:
         body["message"] = message
     return output_json(body, status, headers)
+
+
+def wants_problem_details():
+    """Whether this request's Accept header prefers application/problem+json."""
+    return has_request_context() and request.accept_mimetypes.best_match(
+        ("application/json", PROBLEM_JSON)) == PROBLEM_JSON
 
 
 def response_for(exc):

@@ -1,13 +1,22 @@
-"""Strict ``type=`` callables for reqparse: they check JSON types and never coerce."""
+"""Strict ``type=`` callables for reqparse: they check types and never coerce.
+
+Each carries ``.schema``, the JSON Schema of exactly what it accepts, from
+which the OpenAPI document is built.
+"""
+
+import re
 
 
-def text(max_length, *, strip=False, required=False):
+def text(max_length, *, strip=False, required=False, null_as=None):
     """Return a validator for a JSON string of at most ``max_length`` characters.
 
     With ``strip`` the value is trimmed first and its length counted after; with
-    ``required`` an empty (or all-blank) string is refused.
+    ``required`` an empty (or all-blank) string is refused; with ``null_as`` a
+    JSON null is accepted and stands for that value (merge-patch clearing).
     """
     def validate(value):
+        if value is None and null_as is not None:
+            return null_as
         if not isinstance(value, str):
             raise ValueError(f"Must be a string, not {json_type(value)}")
         if strip:
@@ -26,6 +35,9 @@ def text(max_length, *, strip=False, required=False):
         validate.schema = {"type": "string", "maxLength": max_length}
         if required:
             validate.schema["minLength"] = 1
+    if null_as is not None:
+        validate.schema = {"type": ["string", "null"], **{k: v for k, v in validate.schema.items()
+                                                          if k != "type"}}
     return validate
 
 
@@ -52,3 +64,41 @@ def json_type(value):
     if isinstance(value, list):
         return "an array"
     return "an object"
+
+
+# Query-string values arrive as text: these parse it, strictly.
+
+def whole_number(low, high):
+    """Return a validator for a decimal whole number from ``low`` to ``high``."""
+    def validate(value):
+        if not re.fullmatch(r"[0-9]{1,19}", value) or not low <= int(value) <= high:
+            raise ValueError(f"Must be a whole number from {low} to {high}")
+        return int(value)
+    validate.schema = {"type": "integer", "minimum": low, "maximum": high}
+    return validate
+
+
+def query_boolean(value):
+    """Accept only the words true and false."""
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("Must be true or false")
+
+
+query_boolean.schema = {"type": "boolean"}
+
+
+def sort_keys(allowed):
+    """Return a validator for comma-separated keys from ``allowed``, each maybe prefixed '-'."""
+    def validate(value):
+        keys = []
+        for term in value.split(","):
+            key = term.removeprefix("-")
+            if key not in allowed:
+                raise ValueError(f"Unknown sort key {key!r}; use {', '.join(allowed)}, "
+                                 "each optionally prefixed with '-'")
+            keys.append((key, term.startswith("-")))
+        return tuple(keys)
+    choice = "|".join(map(re.escape, allowed))
+    validate.schema = {"type": "string", "pattern": rf"^-?({choice})(,-?({choice}))*$"}
+    return validate

@@ -16,6 +16,7 @@ from flask_restful import fields as restful_fields
 from todo import fields, resources
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
 BASIC = [{"basic": []}]
 PUBLIC = []
 
@@ -42,6 +43,18 @@ def object_schema(field_map):
             "required": list(field_map), "additionalProperties": False}
 
 
+def query_parameters(parser):
+    """Return the OpenAPI query parameters of a QueryParser's arguments."""
+    parameters = []
+    for arg in parser.args:
+        schema = dict(arg.type.schema)
+        if arg.default is not None:
+            schema["default"] = arg.default
+        parameters.append({"name": arg.name, "in": "query", "required": False,
+                           "schema": schema})
+    return parameters
+
+
 def body_schema(parser):
     """Return the JSON Schema of the bodies a JsonBodyParser accepts."""
     properties = {arg.name: dict(arg.type.schema) for arg in parser.args}
@@ -60,20 +73,34 @@ def envelope(name, schema):
             "additionalProperties": False}
 
 
-def json_content(schema):
-    return {"application/json": {"schema": schema}}
+def json_content(schema, media_types=("application/json",)):
+    return {media_type: {"schema": schema} for media_type in media_types}
 
 
-def error(description):
-    return {"description": description, "content": json_content(ERROR)}
+def error(description, headers=None):
+    """Describe an error response, in both of the shapes the one helper makes."""
+    response = {"description": description,
+                "content": {"application/json": {"schema": ERROR},
+                            "application/problem+json": {"schema": PROBLEM}}}
+    if headers:
+        response["headers"] = headers
+    return response
 
 
-def operation(summary, responses, *, body=None, security=BASIC, errors=(), tag="tasks"):
-    """Describe one operation: its good responses, its body parser and its errors."""
+def header(description, schema=None):
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+def operation(summary, responses, *, body=None, query=None, security=BASIC, errors=(),
+              tag="tasks"):
+    """Describe one operation: its good responses, its parsers and its errors."""
     op = {"summary": summary, "tags": [tag], "security": security,
           "responses": dict(responses)}
+    if query is not None:
+        op["parameters"] = query_parameters(query)
     if body is not None:
-        op["requestBody"] = {"required": True, "content": json_content(body_schema(body))}
+        op["requestBody"] = {"required": True,
+                             "content": json_content(body_schema(body), body.media_types)}
     for status in errors:
         op["responses"][str(status)] = {"$ref": f"#/components/responses/{status}"}
     return op
@@ -82,30 +109,60 @@ def operation(summary, responses, *, body=None, security=BASIC, errors=(), tag="
 TASK = {"$ref": "#/components/schemas/Task"}
 AUTHED = (401, 500, 503)
 WITH_BODY = (400, 413, 415)
-LOCATION = {"Location": {"description": "The new task's uri.",
-                         "schema": {"type": "string", "format": "uri"}}}
+ETAG = {"ETag": header("The strong validator of what was returned; send it back in "
+                       "If-None-Match (reads) or If-Match (writes).")}
+ACCEPT_PATCH = {"Accept-Patch": header("The media types PATCH accepts.")}
+TASK_HEADERS = {**ETAG, **ACCEPT_PATCH}
+LOCATION = {"Location": header("The new task's uri.", {"type": "string", "format": "uri"})}
+PAGE_HEADERS = {
+    "Link": header("RFC 8288 links to the first, prev, next and last pages (absolute URLs "
+                   "keeping the other query arguments)."),
+    "X-Total-Count": header("How many tasks match, over all pages.",
+                            {"type": "string", "pattern": "^[0-9]+$"}),
+}
+NOT_MODIFIED = {"304": {"description": "Not modified: If-None-Match names the current ETag.",
+                        "headers": ETAG}}
+TASK_BODY = json_content(envelope("task", TASK))
+CONDITIONAL = {"name": "If-Match", "in": "header", "required": False,
+               "schema": {"type": "string"},
+               "description": "Write only if the task's ETag is one of these (else 412)."}
+
+
+def with_if_match(op):
+    """Add the If-Match header parameter and its 412 answer to a write operation."""
+    op["parameters"] = [*op.get("parameters", []), CONDITIONAL]
+    op["responses"]["412"] = {"$ref": "#/components/responses/412"}
+    return op
+
 
 # (endpoint, method) -> operation; every route the app serves has its entry.
 OPERATIONS = {
-    ("tasks", "get"): operation("List your tasks", {
-        "200": {"description": "Your tasks, in id order.",
+    ("tasks", "get"): operation("List your tasks, a page at a time", {
+        "200": {"description": "One page of your tasks (in id order unless sorted).",
+                "headers": {**PAGE_HEADERS, **ETAG},
                 "content": json_content(envelope("tasks", {"type": "array", "items": TASK}))},
-    }, errors=AUTHED),
+        **NOT_MODIFIED,
+    }, query=resources.task_list_parser, errors=AUTHED + (400,)),
     ("tasks", "post"): operation("Create a task", {
-        "201": {"description": "The new task.", "headers": LOCATION,
-                "content": json_content(envelope("task", TASK))},
+        "201": {"description": "The new task.", "headers": {**LOCATION, **ETAG},
+                "content": TASK_BODY},
     }, body=resources.new_task_parser, errors=AUTHED + WITH_BODY),
     ("task", "get"): operation("Get one of your tasks", {
-        "200": {"description": "The task.", "content": json_content(envelope("task", TASK))},
+        "200": {"description": "The task.", "headers": TASK_HEADERS, "content": TASK_BODY},
+        **NOT_MODIFIED,
     }, errors=AUTHED + (404,)),
-    ("task", "put"): operation("Change the fields sent, and only those", {
-        "200": {"description": "The changed task.",
-                "content": json_content(envelope("task", TASK))},
-    }, body=resources.task_update_parser, errors=AUTHED + WITH_BODY + (404,)),
-    ("task", "delete"): operation("Delete one of your tasks", {
-        "200": {"description": "Deleted.",
+    ("task", "put"): with_if_match(operation("Change the fields sent, and only those", {
+        "200": {"description": "The changed task.", "headers": TASK_HEADERS,
+                "content": TASK_BODY},
+    }, body=resources.task_update_parser, errors=AUTHED + WITH_BODY + (404,))),
+    ("task", "patch"): with_if_match(operation("Merge-patch a task (RFC 7396)", {
+        "200": {"description": "The changed task.", "headers": TASK_HEADERS,
+                "content": TASK_BODY},
+    }, body=resources.task_patch_parser, errors=AUTHED + WITH_BODY + (404,))),
+    ("task", "delete"): with_if_match(operation("Delete one of your tasks", {
+        "200": {"description": "Deleted.", "headers": ACCEPT_PATCH,
                 "content": json_content(envelope("result", {"const": True}))},
-    }, errors=AUTHED + (404,)),
+    }, errors=AUTHED + (404,))),
     ("openapi", "get"): operation("This document", {
         "200": {"description": "The OpenAPI 3.1 description of the API.",
                 "content": json_content({"type": "object"})},
@@ -122,21 +179,20 @@ OPERATIONS = {
 }
 
 RESPONSES = {
-    "308": {**error("Not the canonical URL (e.g. doubled slashes); follow Location."),
-            "headers": {"Location": {"description": "The canonical URL.",
-                                     "schema": {"type": "string", "format": "uri"}}}},
-    "400": error("Invalid JSON or fields; `message` maps each field to what is wrong."),
-    "401": {**error("Missing or wrong credentials."), "headers": {
-        "WWW-Authenticate": {"description": "The Basic challenge.",
-                             "schema": {"type": "string"}}}},
+    "308": error("Not the canonical URL (e.g. doubled slashes); follow Location.",
+                 {"Location": header("The canonical URL.", {"type": "string", "format": "uri"})}),
+    "400": error("Invalid JSON, fields or query arguments; `message` maps each to what is "
+                 "wrong."),
+    "401": error("Missing or wrong credentials.",
+                 {"WWW-Authenticate": header("The Basic challenge.")}),
     "404": error("No such URL, or no such task of yours."),
-    "405": {**error("Method not allowed."), "headers": {
-        "Allow": {"description": "The methods allowed.", "schema": {"type": "string"}}}},
+    "405": error("Method not allowed.", {"Allow": header("The methods allowed.")}),
+    "412": error("If-Match names no current ETag of the task: it changed; nothing was done."),
     "413": error("The body is larger than the server accepts."),
-    "415": error("The body is missing or not application/json."),
+    "415": error("The body is missing or of another media type."),
     "500": error("A bug; logged, never detailed."),
-    "503": {**error("The database is unreachable; retry later."), "headers": {
-        "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}},
+    "503": error("The database is unreachable; retry later.",
+                 {"Retry-After": header("Seconds to wait.")}),
 }
 
 SCHEMAS = {
@@ -151,6 +207,18 @@ SCHEMAS = {
         },
         "required": ["error"],
         "additionalProperties": False,
+    },
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details, for clients that Accept application/problem+json.",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "required": ["type", "title", "status"],
     },
 }
 

@@ -36,32 +36,68 @@ class Argument(reqparse.Argument):
         return super().parse(request, bundle_errors=True)
 
 
-class JsonBodyParser(reqparse.RequestParser):
-    """Parse a JSON object body, reporting every field error of the request at once.
+class StrictParser(reqparse.RequestParser):
+    """A parser that refuses what it does not know and reports every error at once.
 
-    ``ignore`` names fields a client may send back unchanged (``id``, ``uri``);
-    any other unexpected field is an error, so a typo is never silently dropped.
-    ``media_types`` are the Content-Types accepted (415 otherwise).
+    ``ignore`` names inputs that are accepted and dropped (a task's ``id`` and
+    ``uri`` sent back); any other unknown name is an error, so a typo is never
+    silently dropped.  Subclasses say where the values come from.
     """
 
-    def __init__(self, ignore=(), media_types=("application/json",), **kwargs):
+    location = None
+    unknown_message = "Unknown field"
+
+    def __init__(self, ignore=(), **kwargs):
         kwargs.setdefault("argument_class", Argument)
         super().__init__(bundle_errors=True, **kwargs)
         self.ignore = frozenset(ignore)
-        self.media_types = tuple(media_types)
+
+    def add_argument(self, *args, **kwargs):
+        kwargs.setdefault("location", self.location)
+        return super().add_argument(*args, **kwargs)
+
+    def values(self):
+        """Return (the request's values by name, errors found reading them)."""
+        raise NotImplementedError
 
     def parse_args(self, req=None, strict=False, http_error_code=400):
-        body = json_object_body(self.media_types)
+        values, errors = self.values()
         known = {arg.name for arg in self.args} | self.ignore
-        errors = {name: UNKNOWN_FIELD for name in body if name not in known}
+        errors.update({name: self.unknown_message for name in values if name not in known})
         try:
-            # reqparse reads ``req.json``: hand it the body decoded once, above.
-            args = super().parse_args(SimpleNamespace(json=body), http_error_code=http_error_code)
+            # reqparse reads ``req.<location>``: hand it the values read once, above.
+            args = super().parse_args(SimpleNamespace(**{self.location: values}),
+                                      http_error_code=http_error_code)
         except HTTPException as exc:
             errors.update(exc.data["message"])
         if errors:
             raise ApiError(400, errors)
         return args
+
+
+class JsonBodyParser(StrictParser):
+    """Parse a JSON object body; ``media_types`` are the Content-Types accepted (415 otherwise)."""
+
+    location = "json"
+
+    def __init__(self, ignore=(), media_types=("application/json",), **kwargs):
+        super().__init__(ignore, **kwargs)
+        self.media_types = tuple(media_types)
+
+    def values(self):
+        return json_object_body(self.media_types), {}
+
+
+class QueryParser(StrictParser):
+    """Parse the query string, where each argument may be given once."""
+
+    location = "args"
+    unknown_message = "Unknown query argument"
+
+    def values(self):
+        errors = {name: "Given more than once" for name, given in request.args.lists()
+                  if len(given) > 1}
+        return request.args.to_dict(), errors
 
 
 def json_object_body(media_types=("application/json",)):

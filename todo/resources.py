@@ -1,18 +1,27 @@
 """The task resources: TaskListAPI and TaskAPI, with the parsers they validate with."""
 
-from flask import url_for
+from functools import wraps
+
+from flask import current_app, url_for
 from flask_restful import Resource, marshal_with
+from flask_restful.utils import unpack
+from werkzeug.wrappers import Response
 
 from todo import inputs
 from todo.auth import basic_auth, current_user
+from todo.conditional import if_match, list_etag, not_modified, task_etag
 from todo.errors import ApiError
 from todo.fields import task_fields
-from todo.reqparse import JsonBodyParser
+from todo.pagination import page_headers
+from todo.reqparse import JsonBodyParser, QueryParser
+from todo.store import SORT_KEYS, VersionMismatch
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
+PER_PAGE, PER_PAGE_MAX = 100, 1000
 # Clients may send back what they received; these are read-only and ignored.
 READ_ONLY = ("id", "uri")
+MERGE_PATCH = "application/merge-patch+json"
 
 new_task_parser = JsonBodyParser(ignore=READ_ONLY)
 new_task_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True, required=True),
@@ -26,14 +35,55 @@ task_update_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True,
 task_update_parser.add_argument("description", type=inputs.text(DESCRIPTION_MAX))
 task_update_parser.add_argument("done", type=inputs.boolean)
 
+# RFC 7396: members replace, and null removes, which for a description means "".
+task_patch_parser = JsonBodyParser(ignore=READ_ONLY, media_types=(MERGE_PATCH, "application/json"))
+task_patch_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True, required=True))
+task_patch_parser.add_argument("description", type=inputs.text(DESCRIPTION_MAX, null_as=""))
+task_patch_parser.add_argument("done", type=inputs.boolean)
+
+task_list_parser = QueryParser()
+task_list_parser.add_argument("page", type=inputs.whole_number(1, 10**9), default=1,
+                              store_missing=True)
+task_list_parser.add_argument("per_page", type=inputs.whole_number(1, PER_PAGE_MAX),
+                              default=PER_PAGE, store_missing=True)
+task_list_parser.add_argument("done", type=inputs.query_boolean)
+task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX))
+task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX))
+task_list_parser.add_argument("sort", type=inputs.sort_keys(SORT_KEYS))
+
+
+def with_headers(**headers):
+    """Add ``headers`` to every response of a view, errors it raises included."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                rv = view(*args, **kwargs)
+            except ApiError as exc:
+                exc.headers = {**headers, **dict(exc.headers)}
+                raise
+            if isinstance(rv, Response):
+                rv.headers.update(headers)
+                return rv
+            data, code, extra = unpack(rv)
+            return data, code, {**headers, **extra}
+        return wrapper
+    return decorator
+
 
 class TaskResource(Resource):
-    """What both task resources share: authentication and the store."""
+    """What both task resources share: authentication, the store, and OPTIONS."""
 
     decorators = [basic_auth.login_required]
 
     def __init__(self, store):
         self.store = store
+
+    def options(self, **kwargs):
+        """Answer with Allow and no body; no credentials needed (CORS preflights)."""
+        response = current_app.make_default_options_response()
+        del response.headers["Content-Type"]
+        return response
 
     def owned_task(self, id):
         """Return the caller's task ``id``, or answer 404 (also for other users' tasks)."""
@@ -44,37 +94,62 @@ class TaskResource(Resource):
 
 
 class TaskListAPI(TaskResource):
-    """The caller's task list: read it, or add to it."""
+    """The caller's task list: read it a page at a time, or add to it."""
 
+    @not_modified
     @marshal_with(task_fields, envelope="tasks")
     def get(self):
-        return self.store.list_tasks(current_user()["id"])
+        args = task_list_parser.parse_args()
+        tasks, total = self.store.find_tasks(
+            current_user()["id"], done=args.get("done"), startswith=args.get("startswith"),
+            q=args.get("q"), sort=args.get("sort") or (("id", False),),
+            offset=(args.page - 1) * args.per_page, limit=args.per_page)
+        return tasks, 200, {**page_headers(args.page, args.per_page, total),
+                            "ETag": list_etag(tasks, total)}
 
     @marshal_with(task_fields, envelope="task")
     def post(self):
         args = new_task_parser.parse_args()
         task = self.store.add_task(current_user()["id"], **args)
-        return task, 201, {"Location": url_for("task", id=task["id"], _external=True)}
+        return task, 201, {"Location": url_for("task", id=task["id"], _external=True),
+                           "ETag": task_etag(task)}
 
 
 class TaskAPI(TaskResource):
     """One of the caller's tasks: read, change or delete it."""
 
+    decorators = TaskResource.decorators + [with_headers(**{"Accept-Patch": MERGE_PATCH})]
+
+    @not_modified
     @marshal_with(task_fields, envelope="task")
     def get(self, id):
-        return self.owned_task(id)
+        task = self.owned_task(id)
+        return task, 200, {"ETag": task_etag(task)}
 
+    @if_match
     @marshal_with(task_fields, envelope="task")
-    def put(self, id):
-        changes = task_update_parser.parse_args()
-        if not changes:
-            return self.owned_task(id)
-        task = self.store.update_task(current_user()["id"], id, dict(changes))
-        if task is None:
-            raise ApiError(404)
-        return task
+    def put(self, id, versions=None):
+        return self.change(id, task_update_parser.parse_args(), versions)
 
-    def delete(self, id):
-        if not self.store.delete_task(current_user()["id"], id):
+    @if_match
+    @marshal_with(task_fields, envelope="task")
+    def patch(self, id, versions=None):
+        return self.change(id, task_patch_parser.parse_args(), versions)
+
+    @if_match
+    def delete(self, id, versions=None):
+        if not self.store.delete_task(current_user()["id"], id, versions):
             raise ApiError(404)
         return {"result": True}
+
+    def change(self, id, changes, versions):
+        """Apply the parsed ``changes`` (maybe none) if the version allows; return the task."""
+        if changes:
+            task = self.store.update_task(current_user()["id"], id, dict(changes), versions)
+            if task is None:
+                raise ApiError(404)
+        else:
+            task = self.owned_task(id)
+            if versions is not None and task["version"] not in versions:
+                raise VersionMismatch(id)
+        return task, 200, {"ETag": task_etag(task)}
