@@ -24,11 +24,11 @@ CREDENTIALS = "Basic " + base64.b64encode(b"alice:alice-secret").decode()
 GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 
-def request(port, method, path, body=None, timeout=30):
+def request(port, method, path, body=None, timeout=30, headers=None):
     """Send one request to 127.0.0.1:port; return (status, headers, decoded JSON or None)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        headers = {"Authorization": CREDENTIALS}
+        headers = {"Authorization": CREDENTIALS, **(headers or {})}
         if body is not None:
             headers["Content-Type"] = "application/json"
             body = json.dumps(body)
@@ -206,3 +206,26 @@ def test_sequential_writes_through_two_servers_read_back_the_last(servers, share
         assert status == 200 and body["task"]["title"] == f"v{i}"
         for server in (first, second):
             assert request(server.port, "GET", uri)[2]["task"]["title"] == f"v{i}"
+
+
+def test_if_match_lets_exactly_one_of_two_racing_writers_win(servers, shared_store):
+    backend, url, layout = shared_store
+    first, second = servers(url, 2), servers(url, 2)
+    _, headers, _ = request(first.port, "POST", TASKS, {"title": "contested"})
+    uri = headers["Location"].split(f":{first.port}", 1)[1]
+
+    def write(server, title, etag):
+        return request(server.port, "PUT", uri, {"title": title}, headers={"If-Match": etag})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for round in range(30):
+            _, headers, _ = request(first.port, "GET", uri)   # both clients read this version
+            etag = headers["ETag"]
+            racing = [pool.submit(write, first, f"first {round}", etag),
+                      pool.submit(write, second, f"second {round}", etag)]
+            outcomes = sorted(((f.result(timeout=60)[0], f.result()[2]) for f in racing),
+                              key=lambda outcome: outcome[0])
+            assert [status for status, _ in outcomes] == [200, 412]
+            winner = outcomes[0][1]["task"]["title"]
+            # The loser was told, and the winner's write stands: nothing silently overwritten.
+            assert request(second.port, "GET", uri)[2]["task"]["title"] == winner

@@ -1,0 +1,52 @@
+"""CORS for browser clients, off unless TODO_CORS_ORIGINS lists origins."""
+
+import pytest
+
+from conftest import TASKS, basic, cheap_hash
+from todo import create_app
+
+ORIGIN = "https://app.example"
+PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT",
+             "Access-Control-Request-Headers": "authorization, content-type, if-match"}
+
+
+@pytest.fixture
+def cors_client(monkeypatch):
+    monkeypatch.setenv("TODO_CORS_ORIGINS", f"{ORIGIN}, https://other.example")
+    app = create_app({"STORE": "memory://"})
+    app.extensions["todo.store"].add_user("alice", cheap_hash("pw"))
+    return app.test_client()
+
+
+@pytest.mark.parametrize("path", [TASKS, f"{TASKS}/1"])
+def test_a_preflight_succeeds_without_credentials(cors_client, path):
+    response = cors_client.options(path, headers=PREFLIGHT)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert {"authorization", "content-type", "if-match"} <= {h.strip() for h in allowed.split(",")}
+
+
+def test_responses_expose_the_apis_headers(cors_client):
+    response = cors_client.post(TASKS, json={"title": "t"},
+                                headers={**basic("alice", "pw"), "Origin": ORIGIN})
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Location", "ETag", "Link", "X-Total-Count"} <= exposed
+
+
+def test_errors_carry_cors_headers_too(cors_client):
+    response = cors_client.get(TASKS, headers={"Origin": ORIGIN})
+    assert response.status_code == 401
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_other_origins_get_no_cors_headers(cors_client):
+    response = cors_client.options(TASKS, headers={**PREFLIGHT, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_is_off_by_default(client):
+    response = client.options(TASKS, headers=PREFLIGHT)
+    assert "Access-Control-Allow-Origin" not in response.headers
