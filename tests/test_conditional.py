@@ -64,7 +64,7 @@ def test_writes_with_the_current_tag_succeed(client, alice, task, method, body):
 @pytest.mark.parametrize("method, body", [("put", {"done": True}), ("patch", {"done": True}),
                                           ("delete", None), ("put", {})])
 @pytest.mark.parametrize("if_match", ["the old tag", "the current tag, weak", '"999-1"',
-                                      '"garbage"'])
+                                      '"garbage"', '""', '"", W/"x", "a#b"'])
 def test_writes_with_a_stale_tag_are_412_and_change_nothing(client, alice, task, method, body,
                                                             if_match):
     uri = task.headers["Location"]

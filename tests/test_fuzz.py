@@ -20,7 +20,8 @@ def schemathesis_command():
 def test_schemathesis_finds_no_failure(run_server, tmp_path):
     process, port, log = run_server("--store", f"sqlite:///{tmp_path}/fuzz.sqlite")
     result = subprocess.run(
-        [schemathesis_command(), "run", f"http://127.0.0.1:{port}/todo/api/v1.0/openapi.json",
+        [schemathesis_command(), "--config-file", os.path.join(os.path.dirname(__file__),
+                                                               "schemathesis.toml"), "run", f"http://127.0.0.1:{port}/todo/api/v1.0/openapi.json",
          "--auth", "miguel:python", "--checks", "all", "--mode", "all",
          "--phases", "examples,coverage,fuzzing,stateful",
          "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1",

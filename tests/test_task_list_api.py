@@ -90,6 +90,10 @@ BAD_BODIES = [
     ({"title": ""}, {"title": "Must not be empty"}),
     ({"title": "   "}, {"title": "Must not be empty"}),
     ({"title": "x" * 201}, {"title": "Must be at most 200 characters"}),
+    ({"title": "nul\x00"}, {"title": "Must be text without NUL characters or lone surrogates"}),
+    ({"title": "half \ud83d"}, {"title": "Must be text without NUL characters or lone surrogates"}),
+    ({"title": "t", "description": "\udc00"},
+     {"description": "Must be text without NUL characters or lone surrogates"}),
     ({"title": "t", "description": None}, {"description": "Must be a string, not null"}),
     ({"title": "t", "description": 5}, {"description": "Must be a string, not a number"}),
     ({"title": "t", "description": "x" * 4001},
@@ -114,7 +118,8 @@ def test_bad_fields_are_all_reported_and_nothing_is_stored(client, alice, body, 
     assert client.get(TASKS, headers=alice).get_json() == {"tasks": []}
 
 
-@pytest.mark.parametrize("title", ["x" * 200, " " + "x" * 200 + " ", "ünïcødé ✓ 中文"])
+@pytest.mark.parametrize("title", ["x" * 200, " " + "x" * 200 + " ", "ünïcødé ✓ 中文",
+                                   "astral \U0001F600"])
 def test_limits_count_characters_after_trimming(client, alice, title):
     response = post(client, alice, {"title": title})
     assert response.status_code == 201

@@ -103,6 +103,7 @@ def test_the_total_counts_what_the_filters_keep(client, alice, many):
     ("sort=id,", {"sort": "Unknown sort key ''; use id, title, done, each optionally "
                           "prefixed with '-'"}),
     ("q=" + "x" * 201, {"q": "Must be at most 200 characters"}),
+    ("q=a%00b", {"q": "Must be text without NUL characters or lone surrogates"}),
     ("pgae=2", {"pgae": "Unknown query argument"}),
     ("page=1&page=2", {"page": "Given more than once"}),
     ("page=0&done=maybe&color=red", {"page": "Must be a whole number from 1 to 1000000000",

@@ -50,7 +50,8 @@ def if_match(method):
     def wrapper(self, id, **kwargs):
         versions = None
         if "If-Match" in request.headers and not request.if_match.star_tag:
-            tags = request.if_match.as_set()   # strong tags only: weak ones never match
+            # Strong tags only (weak ones never match); Werkzeug reads "" as None.
+            tags = [tag for tag in request.if_match.as_set() if tag]
             versions = {int(m.group(1)) for m in
                         (re.fullmatch(rf"{id}-([0-9]{{1,9}})", tag) for tag in tags) if m}
         try:

@@ -6,6 +6,9 @@ which the OpenAPI document is built.
 
 import re
 
+_UNSTORABLE_CHARS = r"\x00\ud800-\udfff"
+_UNSTORABLE = re.compile(f"[{_UNSTORABLE_CHARS}]")
+
 
 def text(max_length, *, strip=False, required=False, null_as=None):
     """Return a validator for a JSON string of at most ``max_length`` characters.
@@ -19,6 +22,9 @@ def text(max_length, *, strip=False, required=False, null_as=None):
             return null_as
         if not isinstance(value, str):
             raise ValueError(f"Must be a string, not {json_type(value)}")
+        if _UNSTORABLE.search(value):
+            # Lone surrogates are not text, and no database stores NUL in text.
+            raise ValueError("Must be text without NUL characters or lone surrogates")
         if strip:
             value = value.strip()
         if required and not value:
@@ -29,10 +35,12 @@ def text(max_length, *, strip=False, required=False, null_as=None):
     # The JSON Schema of exactly what this accepts, for the OpenAPI document.
     if strip and required:
         # Length and emptiness count after trimming, which maxLength cannot say.
-        validate.schema = {"type": "string",
-                           "pattern": rf"^\s*\S([\s\S]{{0,{max_length - 2}}}\S)?\s*$"}
+        solid, any_char = rf"[^\s{_UNSTORABLE_CHARS}]", rf"[^{_UNSTORABLE_CHARS}]"
+        validate.schema = {"type": "string", "minLength": 1, "pattern":
+                           rf"^\s*{solid}({any_char}{{0,{max_length - 2}}}{solid})?\s*$"}
     else:
-        validate.schema = {"type": "string", "maxLength": max_length}
+        validate.schema = {"type": "string", "maxLength": max_length,
+                           "pattern": rf"^[^{_UNSTORABLE_CHARS}]*$"}
         if required:
             validate.schema["minLength"] = 1
     if null_as is not None:
