@@ -49,12 +49,13 @@ def test_the_document_and_docs_need_no_credentials(client, path):
     assert client.get(path).status_code == 200
 
 
-def test_the_task_routes_require_basic_auth(document):
-    assert document["components"]["securitySchemes"]["basic"] == {"type": "http",
-                                                                  "scheme": "basic"}
+def test_the_task_routes_take_basic_or_bearer(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["basic"] == {"type": "http", "scheme": "basic"}
+    assert schemes["bearer"]["scheme"] == "bearer"
     for method, operation in document["paths"]["/todo/api/v1.0/tasks/{id}"].items():
         if method != "parameters":
-            assert operation["security"] == [{"basic": []}]
+            assert operation["security"] == [{"basic": []}, {"bearer": []}]
 
 
 def test_request_bodies_come_from_the_parsers(document):

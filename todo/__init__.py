@@ -4,12 +4,14 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from todo import config, demo
+from todo import config, demo, throttle
 from todo.api import Api
 from todo.cli import users_cli
 from todo.credentials import VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
 from todo.resources import TaskAPI, TaskListAPI
+from todo.tokens import TokenAPI
+from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
 
 
@@ -39,10 +41,17 @@ def create_app(test_config=None):
                      resource_class_kwargs=resources)
     api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<int:id>", endpoint="task",
                      resource_class_kwargs=resources)
+    api.add_resource(UserListAPI, "/todo/api/v1.0/users", endpoint="users",
+                     resource_class_kwargs=resources)
+    api.add_resource(UserAPI, "/todo/api/v1.0/users/<int:id>", endpoint="user",
+                     resource_class_kwargs=resources)
+    api.add_resource(TokenAPI, "/todo/api/v1.0/tokens", endpoint="tokens",
+                     resource_class_kwargs=resources)
     api.add_resource(OpenAPIDocument, "/todo/api/v1.0/openapi.json", endpoint="openapi")
     api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
     api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
 
+    app.extensions["todo.limiter"] = throttle.init_app(app)
     if app.config["CORS_ORIGINS"]:
         # Preflights need no credentials (OPTIONS never asks for them); browsers may
         # read the headers that carry the API's links, validators and totals.

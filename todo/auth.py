@@ -1,13 +1,24 @@
-"""Who is calling: the HTTPAuth object, its callbacks, and the answer to failures."""
+"""Who is calling: the HTTPAuth objects, their callbacks, and the answer to failures.
 
-from flask import current_app
-from flask_httpauth import HTTPBasicAuth
+Every protected route takes HTTP Basic credentials (the articles' clients) or
+``Authorization: Bearer <token>`` (from POST /tokens), through MultiAuth.
+"""
+
+import hashlib
+import secrets
+import time
+
+from flask import current_app, request
+from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 
 from todo.credentials import check_password
 from todo.errors import PHRASES, ApiError, error_response
 
 # The realm the first article's curl session shows.
 basic_auth = HTTPBasicAuth(realm="Authentication Required")
+token_auth = HTTPTokenAuth(scheme="Bearer", realm="Authentication Required")
+# Basic first: a request with neither is challenged for Basic, as in the articles.
+multi_auth = MultiAuth(basic_auth, token_auth)
 
 
 @basic_auth.verify_password
@@ -24,7 +35,14 @@ def verify_password(username, password):
     return None
 
 
-@basic_auth.error_handler
+@token_auth.verify_token
+def verify_token(token):
+    """Return the user of an unexpired, unrevoked token, in one store lookup, or None."""
+    if not token:
+        return None
+    return current_app.extensions["todo.store"].get_token_user(token_hash(token), time.time())
+
+
 def auth_error(status):
     """Answer a failed login with the JSON error (401 and a challenge, or 403 if configured)."""
     if status == 401 and current_app.config["AUTH_FAILURE_STATUS"] == 403:
@@ -35,6 +53,43 @@ def auth_error(status):
     return error_response(status)
 
 
+# Each adds its own challenge (Basic or Bearer) to what auth_error returns.
+basic_auth.error_handler(auth_error)
+token_auth.error_handler(auth_error)
+
+
 def current_user():
     """Return the authenticated user of this request."""
-    return basic_auth.current_user()
+    return multi_auth.current_user()
+
+
+def new_token():
+    """Return a fresh random token (256 bits) and the hash under which it is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token):
+    """Hash a token for storage: SHA-256 suffices, as the token has 256 bits of entropy.
+
+    A slow hash (scrypt) protects guessable passwords; nobody can guess a
+    random 256-bit token, so a fast hash keeps each request to one lookup.
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token():
+    """Return the bearer token this request was authenticated with, if any."""
+    auth = token_auth.get_auth()
+    return auth.token if auth is not None else None
+
+
+def basic_only(view):
+    """Refuse tokens: for issuing tokens, which must take the password itself."""
+    return basic_auth.login_required(view)
+
+
+def claimed_username():
+    """The username in this request's Basic credentials (not yet verified), or None."""
+    auth = request.authorization
+    return auth.username if auth is not None and auth.type == "basic" else None

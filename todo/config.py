@@ -27,6 +27,15 @@ DEFAULTS = {
     "TRUSTED_HOSTS": None,
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     "CORS_ORIGINS": None,
+    # "open" lets anyone register an account with POST /users.
+    "REGISTRATION": "closed",
+    # Seconds a bearer token from POST /tokens lives.
+    "TOKEN_TTL": 3600,
+    # Failed logins allowed per client address and per username (Flask-Limiter
+    # notation); an empty value turns throttling off.
+    "LOGIN_FAILURES": "10/minute",
+    # Where the failure counts live: this process's memory, or e.g. redis://host.
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 
@@ -63,3 +72,15 @@ def check(config):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")
     config["DEMO"] = config["DEMO"] in (True, 1, "1", "true", "yes", "on")
+    if config["REGISTRATION"] not in ("open", "closed"):
+        raise ConfigError(f"TODO_REGISTRATION must be open or closed, not {config['REGISTRATION']!r}")
+    if isinstance(config["TOKEN_TTL"], bool) or not isinstance(config["TOKEN_TTL"], int) \
+            or config["TOKEN_TTL"] < 1:
+        raise ConfigError(f"TODO_TOKEN_TTL must be a whole number of seconds, not {config['TOKEN_TTL']!r}")
+    if config["LOGIN_FAILURES"]:
+        from limits import parse_many
+        try:
+            parse_many(str(config["LOGIN_FAILURES"]))
+        except ValueError:
+            raise ConfigError("TODO_LOGIN_FAILURES must be like 10/minute, not "
+                              f"{config['LOGIN_FAILURES']!r}") from None

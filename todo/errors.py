@@ -15,10 +15,13 @@ PHRASES = {
     400: "Bad request",
     401: "Unauthorized access",
     404: "Not found",
+    403: "Forbidden",
     405: "Method not allowed",
+    409: "Conflict",
     412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -89,6 +92,8 @@ def response_for(exc):
                               error="Moved", headers={"Location": exc.new_url})
     if isinstance(exc, SecurityError):
         return error_response(400, exc.description)   # "Host 'x' is not trusted."
+    if isinstance(exc, HTTPException) and exc.response is not None:
+        return exc.response   # made by error_response already (the login throttle)
     if isinstance(exc, HTTPException):
         # flask_restful.abort(400, message=...) (reqparse) leaves its detail in .data.
         data = getattr(exc, "data", None) or {}

@@ -23,3 +23,8 @@ task_fields = {
     # Absolute, as in the first article: http://host/todo/api/v1.0/tasks/2
     "uri": RecordUrl("task", absolute=True),
 }
+
+user_fields = {
+    "username": fields.String,
+    "uri": RecordUrl("user", absolute=True),
+}

@@ -12,7 +12,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _UNSTORABLE_CHARS = r"\x00"
 
 
-def text(max_length, *, strip=False, required=False, null_as=None):
+def text(max_length, *, strip=False, required=False, null_as=None, min_length=0):
     """Return a validator for a JSON string of at most ``max_length`` characters.
 
     With ``strip`` the value is trimmed first and its length counted after; with
@@ -33,6 +33,8 @@ def text(max_length, *, strip=False, required=False, null_as=None):
             raise ValueError("Must not be empty")
         if len(value) > max_length:
             raise ValueError(f"Must be at most {max_length} characters")
+        if len(value) < min_length:
+            raise ValueError(f"Must be at least {min_length} characters")
         return value
     # The JSON Schema of exactly what this accepts, for the OpenAPI document.
     if strip and required:
@@ -43,11 +45,25 @@ def text(max_length, *, strip=False, required=False, null_as=None):
     else:
         validate.schema = {"type": "string", "maxLength": max_length,
                            "pattern": rf"^[^{_UNSTORABLE_CHARS}]*$"}
-        if required:
-            validate.schema["minLength"] = 1
+        if required or min_length:
+            validate.schema["minLength"] = max(1 if required else 0, min_length)
     if null_as is not None:
         validate.schema = {"type": ["string", "null"], **{k: v for k, v in validate.schema.items()
                                                           if k != "type"}}
+    return validate
+
+
+def pattern(regex, message):
+    """Return a validator for a JSON string matching ``regex`` whole."""
+    compiled = re.compile(regex)
+
+    def validate(value):
+        if not isinstance(value, str):
+            raise ValueError(f"Must be a string, not {json_type(value)}")
+        if not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+    validate.schema = {"type": "string", "pattern": f"^{regex}$"}
     return validate
 
 

@@ -13,11 +13,13 @@ import re
 from flask import current_app, request
 from flask_restful import fields as restful_fields
 
-from todo import fields, resources
+from todo import fields, resources, users
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-BASIC = [{"basic": []}]
+BASIC = [{"basic": []}, {"bearer": []}]
+BASIC_ONLY = [{"basic": []}]
+BEARER_ONLY = [{"bearer": []}]
 PUBLIC = []
 
 
@@ -107,7 +109,8 @@ def operation(summary, responses, *, body=None, query=None, security=BASIC, erro
 
 
 TASK = {"$ref": "#/components/schemas/Task"}
-AUTHED = (401, 500, 503)
+USER = {"$ref": "#/components/schemas/User"}
+AUTHED = (401, 429, 500, 503)
 WITH_BODY = (400, 413, 415)
 ETAG = {"ETag": header("The strong validator of what was returned; send it back in "
                        "If-None-Match (reads) or If-Match (writes).")}
@@ -163,6 +166,35 @@ OPERATIONS = {
         "200": {"description": "Deleted.", "headers": ACCEPT_PATCH,
                 "content": json_content(envelope("result", {"const": True}))},
     }, errors=AUTHED + (404,))),
+    ("users", "post"): operation("Register an account (when registration is open)", {
+        "201": {"description": "The new account.", "headers": {
+            "Location": header("The account's uri.", {"type": "string", "format": "uri"})},
+                "content": json_content(envelope("user", USER))},
+    }, body=users.new_user_parser, security=PUBLIC, errors=WITH_BODY + (403, 409, 500, 503),
+        tag="accounts"),
+    ("user", "get"): operation("Your account", {
+        "200": {"description": "Your account.", "content": json_content(envelope("user", USER))},
+    }, errors=AUTHED + (404,), tag="accounts"),
+    ("user", "put"): operation("Change your password (revokes all your tokens)", {
+        "200": {"description": "Changed.", "content": json_content(envelope("user", USER))},
+    }, body=users.password_change_parser, errors=AUTHED + WITH_BODY + (404,), tag="accounts"),
+    ("user", "delete"): operation("Delete your account and all its tasks", {
+        "200": {"description": "Deleted.",
+                "content": json_content(envelope("result", {"const": True}))},
+    }, errors=AUTHED + (404,), tag="accounts"),
+    ("tokens", "post"): operation("Trade your password for a bearer token", {
+        "200": {"description": "A token for `Authorization: Bearer <token>`.",
+                "content": json_content({
+                    "type": "object", "required": ["token", "expires_in"],
+                    "additionalProperties": False,
+                    "properties": {"token": {"type": "string"},
+                                   "expires_in": {"type": "integer",
+                                                  "description": "Seconds it lives."}}})},
+    }, security=BASIC_ONLY, errors=AUTHED, tag="accounts"),
+    ("tokens", "delete"): operation("Revoke the token this request carries", {
+        "200": {"description": "Revoked.",
+                "content": json_content(envelope("result", {"const": True}))},
+    }, security=BEARER_ONLY, errors=AUTHED, tag="accounts"),
     ("openapi", "get"): operation("This document", {
         "200": {"description": "The OpenAPI 3.1 description of the API.",
                 "content": json_content({"type": "object"})},
@@ -185,11 +217,16 @@ RESPONSES = {
                  "wrong."),
     "401": error("Missing or wrong credentials.",
                  {"WWW-Authenticate": header("The Basic challenge.")}),
-    "404": error("No such URL, or no such task of yours."),
+    "403": error("Registration is closed (or, with TODO_AUTH_FAILURE_STATUS=403, a failed "
+                 "login)."),
+    "404": error("No such URL, or no such task or account of yours."),
+    "409": error("That username is taken."),
     "405": error("Method not allowed.", {"Allow": header("The methods allowed.")}),
     "412": error("If-Match names no current ETag of the task: it changed; nothing was done."),
     "413": error("The body is larger than the server accepts."),
     "415": error("The body is missing or of another media type."),
+    "429": error("Too many failed logins from this address or at this username.",
+                 {"Retry-After": header("Seconds to wait.")}),
     "500": error("A bug; logged, never detailed."),
     "503": error("The database is unreachable; retry later.",
                  {"Retry-After": header("Seconds to wait.")}),
@@ -197,6 +234,7 @@ RESPONSES = {
 
 SCHEMAS = {
     "Task": object_schema(fields.task_fields),
+    "User": object_schema(fields.user_fields),
     "Error": {
         "type": "object",
         "properties": {
@@ -260,11 +298,14 @@ def build(app):
                                 "Flask-RESTful\", done properly."},
         "paths": paths,
         "tags": [{"name": "tasks", "description": "Your to-do list."},
+                 {"name": "accounts", "description": "Your account, and tokens."},
                  {"name": "documentation", "description": "This description of the API."}],
         "components": {
             "schemas": SCHEMAS,
             "responses": RESPONSES,
-            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"},
+                                "bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A token from POST /tokens."}},
         },
     }
 

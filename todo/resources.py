@@ -8,7 +8,7 @@ from flask_restful.utils import unpack
 from werkzeug.wrappers import Response
 
 from todo import inputs
-from todo.auth import basic_auth, current_user
+from todo.auth import current_user, multi_auth
 from todo.conditional import if_match, list_etag, not_modified, task_etag
 from todo.errors import ApiError
 from todo.fields import task_fields
@@ -71,10 +71,10 @@ def with_headers(**headers):
     return decorator
 
 
-class TaskResource(Resource):
-    """What both task resources share: authentication, the store, and OPTIONS."""
+class StoreResource(Resource):
+    """A resource over the store, protected by Basic or Bearer authentication."""
 
-    decorators = [basic_auth.login_required]
+    decorators = [multi_auth.login_required]
 
     def __init__(self, store):
         self.store = store
@@ -84,6 +84,10 @@ class TaskResource(Resource):
         response = current_app.make_default_options_response()
         del response.headers["Content-Type"]
         return response
+
+
+class TaskResource(StoreResource):
+    """What both task resources share."""
 
     def owned_task(self, id):
         """Return the caller's task ``id``, or answer 404 (also for other users' tasks)."""
@@ -118,7 +122,7 @@ class TaskListAPI(TaskResource):
 class TaskAPI(TaskResource):
     """One of the caller's tasks: read, change or delete it."""
 
-    decorators = TaskResource.decorators + [with_headers(**{"Accept-Patch": MERGE_PATCH})]
+    decorators = StoreResource.decorators + [with_headers(**{"Accept-Patch": MERGE_PATCH})]
 
     @not_modified
     @marshal_with(task_fields, envelope="task")

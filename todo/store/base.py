@@ -58,8 +58,16 @@ class TaskStore(ABC):
         """Return the user with this name, or None."""
 
     @abstractmethod
+    def get_user_by_id(self, user_id):
+        """Return the user with this id, or None."""
+
+    @abstractmethod
+    def set_password_hash(self, user_id, password_hash):
+        """Replace a user's password hash and revoke all their tokens; False if no such user."""
+
+    @abstractmethod
     def remove_user(self, username):
-        """Delete a user and all their tasks; return False if there was no such user."""
+        """Delete a user with all their tasks and tokens; False if there was no such user."""
 
     @abstractmethod
     def list_users(self):
@@ -68,6 +76,21 @@ class TaskStore(ABC):
     @abstractmethod
     def count_users(self):
         """Return how many users there are."""
+
+    # -- tokens --------------------------------------------------------------
+    # A token is kept only as a hash; ``expires_at`` and ``now`` are epoch seconds.
+
+    @abstractmethod
+    def add_token(self, user_id, token_hash, expires_at, now):
+        """Record a token of the user's, valid until ``expires_at``; forget those expired by ``now``."""
+
+    @abstractmethod
+    def get_token_user(self, token_hash, now):
+        """Return the user a token belongs to if it has not expired by ``now``, else None."""
+
+    @abstractmethod
+    def delete_token(self, token_hash):
+        """Revoke a token; return False if there was no such token."""
 
     # -- tasks ---------------------------------------------------------------
 

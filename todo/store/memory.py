@@ -17,6 +17,8 @@ class MemoryStore(TaskStore):
         self._lock = threading.Lock()
         self._users = {}          # username -> user
         self._owned = {}          # owner id -> {task id: task}, insertion = id order
+        self._tokens = {}         # token hash -> (user id, expires at)
+        self._names = {}          # user id -> username
         self._next_user_id = 1
         self._next_task_id = 1
 
@@ -28,6 +30,7 @@ class MemoryStore(TaskStore):
                     "password_hash": password_hash}
             self._next_user_id += 1
             self._users[username] = user
+            self._names[user["id"]] = username
             self._owned[user["id"]] = {}
             return dict(user)
 
@@ -36,13 +39,54 @@ class MemoryStore(TaskStore):
             user = self._users.get(username)
             return dict(user) if user else None
 
+    def get_user_by_id(self, user_id):
+        with self._lock:
+            return self._user_by_id(user_id)
+
+    def _user_by_id(self, user_id):
+        user = self._users.get(self._names.get(user_id))
+        return dict(user) if user else None
+
+    def set_password_hash(self, user_id, password_hash):
+        with self._lock:
+            user = self._users.get(self._names.get(user_id))
+            if user is None:
+                return False
+            user["password_hash"] = password_hash
+            self._revoke_tokens(user_id)
+            return True
+
     def remove_user(self, username):
         with self._lock:
             user = self._users.pop(username, None)
             if user is None:
                 return False
             del self._owned[user["id"]]
+            del self._names[user["id"]]
+            self._revoke_tokens(user["id"])
             return True
+
+    def _revoke_tokens(self, user_id):
+        for token_hash in [h for h, (owner, _) in self._tokens.items() if owner == user_id]:
+            del self._tokens[token_hash]
+
+    def add_token(self, user_id, token_hash, expires_at, now):
+        with self._lock:
+            # Expired tokens go when new ones come, so the dict stays bounded.
+            for expired in [h for h, (_, expiry) in self._tokens.items() if expiry <= now]:
+                del self._tokens[expired]
+            self._tokens[token_hash] = (user_id, expires_at)
+
+    def get_token_user(self, token_hash, now):
+        with self._lock:
+            entry = self._tokens.get(token_hash)
+            if entry is None or entry[1] <= now:
+                return None
+            return self._user_by_id(entry[0])
+
+    def delete_token(self, token_hash):
+        with self._lock:
+            return self._tokens.pop(token_hash, None) is not None
 
     def list_users(self):
         with self._lock:

@@ -48,6 +48,16 @@ MIGRATIONS = (
     CREATE TRIGGER tasks_counted AFTER INSERT OR DELETE ON tasks
         FOR EACH ROW EXECUTE FUNCTION todo_count_tasks();
     """,
+    # Bearer tokens, kept only as hashes, so that every server sharing the
+    # database honours and revokes them.
+    """
+    CREATE TABLE tokens (
+        token_hash text PRIMARY KEY,
+        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        expires_at double precision NOT NULL
+    );
+    CREATE INDEX tokens_by_owner ON tokens (user_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -178,6 +188,21 @@ class PostgresStore(TaskStore):
             return _user(row) if row else None
         return self._run(get)
 
+    def get_user_by_id(self, user_id):
+        def get(cur):
+            row = cur.execute("SELECT id, username, password_hash FROM users WHERE id = %s",
+                              (user_id,)).fetchone()
+            return _user(row) if row else None
+        return self._run(get)
+
+    def set_password_hash(self, user_id, password_hash):
+        def change(cur):
+            changed = cur.execute("UPDATE users SET password_hash = %s WHERE id = %s",
+                                  (password_hash, user_id)).rowcount > 0
+            cur.execute("DELETE FROM tokens WHERE user_id = %s", (user_id,))
+            return changed
+        return self._run(change)
+
     def remove_user(self, username):
         # ON DELETE CASCADE takes the user's tasks along.
         return self._run(lambda cur: cur.execute(
@@ -189,6 +214,28 @@ class PostgresStore(TaskStore):
 
     def count_users(self):
         return self._run(lambda cur: cur.execute("SELECT count(*) FROM users").fetchone()[0])
+
+    # -- tokens --------------------------------------------------------------
+
+    def add_token(self, user_id, token_hash, expires_at, now):
+        def add(cur):
+            cur.execute("DELETE FROM tokens WHERE expires_at <= %s", (now,))
+            cur.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
+                        "VALUES (%s, %s, %s)", (token_hash, user_id, expires_at))
+        self._run(add)
+
+    def get_token_user(self, token_hash, now):
+        def get(cur):
+            row = cur.execute("SELECT u.id, u.username, u.password_hash FROM tokens t "
+                              "JOIN users u ON u.id = t.user_id "
+                              "WHERE t.token_hash = %s AND t.expires_at > %s",
+                              (token_hash, now)).fetchone()
+            return _user(row) if row else None
+        return self._run(get)
+
+    def delete_token(self, token_hash):
+        return self._run(lambda cur: cur.execute(
+            "DELETE FROM tokens WHERE token_hash = %s", (token_hash,)).rowcount > 0)
 
     # -- tasks ---------------------------------------------------------------
 

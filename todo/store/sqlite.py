@@ -39,6 +39,16 @@ MIGRATIONS = (
         UPDATE users SET task_count = task_count - 1 WHERE id = OLD.user_id;
     END;
     """,
+    # Bearer tokens, kept only as hashes, so that every process sharing the
+    # database honours and revokes them.
+    """
+    CREATE TABLE tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX tokens_by_owner ON tokens (user_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -180,15 +190,47 @@ class SQLiteStore(TaskStore):
                           (username,))
         return _user(rows[0]) if rows else None
 
+    def get_user_by_id(self, user_id):
+        rows = self._read("SELECT id, username, password_hash FROM users WHERE id = ?", (user_id,))
+        return _user(rows[0]) if rows else None
+
+    def set_password_hash(self, user_id, password_hash):
+        def change(conn):
+            cur = conn.execute("UPDATE users SET password_hash = ? WHERE id = ?",
+                               (password_hash, user_id))
+            conn.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+            return cur.rowcount > 0
+        return self._write(change)
+
     def remove_user(self, username):
         def remove(conn):
             row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
             if row is None:
                 return False
-            conn.execute("DELETE FROM tasks WHERE user_id = ?", row)
+            for table in ("tasks", "tokens"):
+                conn.execute(f"DELETE FROM {table} WHERE user_id = ?", row)
             conn.execute("DELETE FROM users WHERE id = ?", row)
             return True
         return self._write(remove)
+
+    # -- tokens --------------------------------------------------------------
+
+    def add_token(self, user_id, token_hash, expires_at, now):
+        def add(conn):
+            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
+            conn.execute("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+                         (token_hash, user_id, expires_at))
+        self._write(add)
+
+    def get_token_user(self, token_hash, now):
+        rows = self._read("SELECT u.id, u.username, u.password_hash FROM tokens t "
+                          "JOIN users u ON u.id = t.user_id "
+                          "WHERE t.token_hash = ? AND t.expires_at > ?", (token_hash, now))
+        return _user(rows[0]) if rows else None
+
+    def delete_token(self, token_hash):
+        return self._write(lambda conn: conn.execute(
+            "DELETE FROM tokens WHERE token_hash = ?", (token_hash,)).rowcount > 0)
 
     def list_users(self):
         return [_user(r) for r in self._read(

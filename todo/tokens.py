@@ -1,0 +1,27 @@
+"""The tokens resource: trade a password for a short-lived bearer token, or revoke one."""
+
+import time
+
+from flask import current_app
+
+from todo.auth import basic_auth, bearer_token, current_user, new_token, token_auth, token_hash
+from todo.resources import StoreResource
+
+
+class TokenAPI(StoreResource):
+    """POST with Basic credentials for a token; DELETE with the token to revoke it."""
+
+    decorators = []   # each method names the authentication it takes
+
+    @basic_auth.login_required
+    def post(self):
+        token, digest = new_token()
+        ttl = current_app.config["TOKEN_TTL"]
+        now = time.time()
+        self.store.add_token(current_user()["id"], digest, now + ttl, now)
+        return {"token": token, "expires_in": ttl}
+
+    @token_auth.login_required
+    def delete(self):
+        self.store.delete_token(token_hash(bearer_token()))
+        return {"result": True}
