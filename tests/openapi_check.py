@@ -60,11 +60,19 @@ class Conformance:
             assert header in response.headers, f"{method} {path}: no {header} header"
 
 
+# Every password hash werkzeug makes starts with its method's name.
+_HASH_MARKERS = (b"scrypt:", b"pbkdf2:")
+
+
 class CheckedClient(FlaskClient):
-    """A test client that checks every response against the OpenAPI document."""
+    """A test client that checks every response against the OpenAPI document.
+
+    It also checks that no response ever shows a password hash.
+    """
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
+        assert not any(marker in response.data for marker in _HASH_MARKERS), response.data
         extensions = self.application.extensions
         if "todo.test.conformance" not in extensions:
             extensions["todo.test.conformance"] = Conformance(self.application)

@@ -74,7 +74,8 @@ def test_request_bodies_come_from_the_parsers(document):
 @pytest.mark.parametrize("title, accepted", [
     ("x", True), ("  x  ", True), ("x" * 200, True), (" " + "x" * 200 + "\n", True),
     ("x" * 201, False), ("", False), ("   ", False), ("a\nb", True), ("a\x00", False),
-    ("\U0001F600", True),
+    ("\U0001F600", True), ("\t\x85\n\x0b", False), ("\x1cx\u3000", True),
+    ("\ufeffx", True),
 ])
 def test_the_title_pattern_says_what_the_validator_does(title, accepted):
     validator = resources.new_task_parser.args[0].type

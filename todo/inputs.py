@@ -10,6 +10,9 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # What the schema can say of it: lone surrogates cannot appear in a JSON Schema
 # pattern that generators understand, so the schema names NUL alone.
 _UNSTORABLE_CHARS = r"\x00"
+# Python's whitespace (what str.strip() removes), spelled out: a pattern's \s means
+# something else in JSON Schema's regex dialect (ECMA-262 has no \x85, for one).
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 def text(max_length, *, strip=False, required=False, null_as=None, min_length=0):
@@ -39,9 +42,10 @@ def text(max_length, *, strip=False, required=False, null_as=None, min_length=0)
     # The JSON Schema of exactly what this accepts, for the OpenAPI document.
     if strip and required:
         # Length and emptiness count after trimming, which maxLength cannot say.
-        solid, any_char = rf"[^\s{_UNSTORABLE_CHARS}]", rf"[^{_UNSTORABLE_CHARS}]"
+        space, solid = rf"[{_SPACE}]", rf"[^{_SPACE}{_UNSTORABLE_CHARS}]"
+        any_char = rf"[^{_UNSTORABLE_CHARS}]"
         validate.schema = {"type": "string", "minLength": 1, "pattern":
-                           rf"^\s*{solid}({any_char}{{0,{max_length - 2}}}{solid})?\s*$"}
+                           rf"^{space}*{solid}({any_char}{{0,{max_length - 2}}}{solid})?{space}*$"}
     else:
         validate.schema = {"type": "string", "maxLength": max_length,
                            "pattern": rf"^[^{_UNSTORABLE_CHARS}]*$"}

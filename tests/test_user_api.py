@@ -1,0 +1,123 @@
+"""UserListAPI (registration) and UserAPI (one's own account)."""
+
+import pytest
+
+from conftest import TASKS, basic
+from todo import create_app
+
+USERS = "/todo/api/v1.0/users"
+
+
+@pytest.fixture
+def open_app(app):
+    app.config["REGISTRATION"] = "open"
+    return app
+
+
+def register(client, username="susan", password="long-enough"):
+    return client.post(USERS, json={"username": username, "password": password})
+
+
+def test_registration_is_closed_by_default(client, store):
+    response = register(client)
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "Forbidden"
+    assert store.get_user("susan") is None
+
+
+def test_registration_opens_with_the_setting(monkeypatch, store_url):
+    monkeypatch.setenv("TODO_REGISTRATION", "open")
+    assert create_app({"STORE": store_url}).config["REGISTRATION"] == "open"
+
+
+def test_register_then_use_the_account(open_app, client):
+    response = register(client)
+    assert response.status_code == 201
+    user = response.get_json()["user"]
+    assert user == {"username": "susan", "uri": response.headers["Location"]}
+    susan = basic("susan", "long-enough")
+    assert client.get(user["uri"], headers=susan).get_json() == {"user": user}
+    assert client.post(TASKS, json={"title": "mine"}, headers=susan).status_code == 201
+
+
+def test_a_taken_username_is_409(open_app, client):
+    register(client)
+    response = register(client, password="another-one")
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "Conflict", "message": {"username": "Already taken"}}
+    assert client.get(TASKS, headers=basic("susan", "another-one")).status_code == 401
+
+
+NAME_RULE = "Must be 1 to 64 letters, digits, '.', '_' or '-'"
+
+
+@pytest.mark.parametrize("body, errors", [
+    ({"username": "", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "x" * 65, "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "with space", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "colon:name", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "émile", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": 5, "password": "long-enough"}, {"username": "Must be a string, not a number"}),
+    ({"username": "ok", "password": "short"}, {"password": "Must be at least 8 characters"}),
+    ({"username": "ok", "password": "x" * 1025}, {"password": "Must be at most 1024 characters"}),
+    ({"username": "ok", "password": None}, {"password": "Must be a string, not null"}),
+    ({}, {"username": "No username provided", "password": "No password provided"}),
+    ({"username": "ok", "password": "long-enough", "admin": True}, {"admin": "Unknown field"}),
+])
+def test_registration_rules(open_app, client, store, body, errors):
+    response = client.post(USERS, json=body)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "Bad request", "message": errors}
+    assert [u["username"] for u in store.list_users()] == ["alice", "bob"]
+
+
+@pytest.mark.parametrize("username", ["a", "x" * 64, "first.last", "under_score", "dash-1"])
+def test_usernames_that_are_fine(open_app, client, username):
+    assert register(client, username).status_code == 201
+
+
+@pytest.fixture
+def alice_uri(store):
+    return f"http://localhost{USERS}/{store.get_user('alice')['id']}"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_only_ones_own_account(client, bob, alice_uri, store, method):
+    kwargs = {"json": {"password": "taken-over"}} if method == "put" else {}
+    response = getattr(client, method)(alice_uri, headers=bob, **kwargs)
+    assert response.status_code == 404
+    assert store.get_user("alice") is not None
+    assert client.get(TASKS, headers=basic("alice", "taken-over")).status_code == 401
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_the_account_routes_need_credentials(client, alice_uri, method):
+    assert getattr(client, method)(alice_uri).status_code == 401
+
+
+def test_change_the_password(client, alice, alice_uri):
+    response = client.put(alice_uri, json={"password": "a-new-secret"}, headers=alice)
+    assert response.status_code == 200
+    assert response.get_json()["user"]["username"] == "alice"
+    assert client.get(TASKS, headers=alice).status_code == 401
+    assert client.get(TASKS, headers=basic("alice", "a-new-secret")).status_code == 200
+
+
+def test_a_bad_new_password_changes_nothing(client, alice, alice_uri):
+    response = client.put(alice_uri, json={"password": "short"}, headers=alice)
+    assert response.status_code == 400
+    assert client.get(TASKS, headers=alice).status_code == 200
+
+
+def test_delete_the_account_and_its_tasks(client, alice, alice_uri, store):
+    owner = store.get_user("alice")["id"]
+    client.post(TASKS, json={"title": "t"}, headers=alice)
+    response = client.delete(alice_uri, headers=alice)
+    assert response.get_json() == {"result": True}
+    assert store.get_user("alice") is None
+    assert store.list_tasks(owner) == []
+    assert client.get(TASKS, headers=alice).status_code == 401
+
+
+def test_listing_users_is_not_offered(client, alice):
+    assert client.get(USERS, headers=alice).status_code == 405
