@@ -16,6 +16,15 @@ class Api(flask_restful.Api):
         super().__init__(app, **kwargs)
         self.representations = {"application/json": output_json}
 
+    def make_response(self, data, *args, **kwargs):
+        """Encode ``data`` as JSON: the only representation, so there is nothing to negotiate.
+
+        Flask-RESTful would parse the Accept header on every response to pick
+        among representations; with one, that is pure cost.
+        """
+        kwargs.pop("fallback_mediatype", None)
+        return output_json(data, *args, **kwargs)
+
     def error_router(self, original_handler, e):
         """Send every error of the app, in a resource or not, to handle_error.
 

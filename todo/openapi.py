@@ -27,6 +27,8 @@ def field_schema(field):
     """Return the JSON Schema of one Flask-RESTful output field."""
     if isinstance(field, type):
         field = field()
+    if hasattr(field, "schema"):
+        return dict(field.schema)
     if isinstance(field, restful_fields.Url):
         return {"type": "string", "format": "uri"}
     if isinstance(field, restful_fields.Boolean):

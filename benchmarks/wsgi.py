@@ -1,0 +1,32 @@
+"""gunicorn entry points for the benchmark: the project and its plain-Flask baseline.
+
+Both read the store URL from TODO_STORE. With BENCH_SEED_TASKS=N each worker
+seeds its own store (for memory://, which workers do not share); SQL stores are
+seeded once by benchmarks/run.py before the servers start.
+"""
+
+import os
+
+from benchmarks.baseline import create_baseline_app
+from benchmarks.seed import seed
+from todo import create_app
+
+
+def project():
+    """The todo service, as `gunicorn 'benchmarks.wsgi:project()'` serves it."""
+    app = create_app({"LOGIN_FAILURES": ""})
+    _seed(app)
+    return app
+
+
+def baseline(plaintext=False):
+    """The plain-Flask baseline over the same store."""
+    app = create_baseline_app(os.environ["TODO_STORE"], plaintext=plaintext)
+    _seed(app)
+    return app
+
+
+def _seed(app):
+    tasks = int(os.environ.get("BENCH_SEED_TASKS", "0"))
+    if tasks:
+        seed(app.extensions["todo.store"], tasks)
