@@ -8,8 +8,8 @@ from psycopg.errors import UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
-                             StoreConfigError, StoreUnavailable, TaskStore, VersionMismatch)
-from todo.store.sql import Dialect, task_filter, task_order
+                             StoreConfigError, StoreUnavailable, TaskStore)
+from todo.store.sql import Dialect, task_filter, task_order, version_matches
 
 # Each entry moves the schema from version N to N+1 (table schema_version), so
 # an existing database is migrated in place instead of being dropped.
@@ -68,7 +68,7 @@ _TASK_COLUMNS = "id, title, description, done, version"
 # COLLATE "C": titles sort by code point, as in the other stores, whatever the
 # database's locale.
 DIALECT = Dialect(param="%s", lower="lower", position="strpos",
-                  title_order='lower(title) COLLATE "C"')
+                  title_order='lower(title) COLLATE "C"', lock_row=" FOR UPDATE")
 _CONNECT_TIMEOUT_S = 5
 # How long a request waits for a pooled connection before answering 503.
 _CHECKOUT_TIMEOUT_S = 3.0
@@ -87,19 +87,6 @@ def _where(url):
     """Describe the server of a URL without its password, for messages."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
-
-
-def _version_matches(cur, user_id, task_id, versions):
-    """False if there is no such task, VersionMismatch if stale; locks the row till commit."""
-    if versions is None:
-        return True
-    row = cur.execute("SELECT version FROM tasks WHERE id = %s AND user_id = %s FOR UPDATE",
-                      (task_id, user_id)).fetchone()
-    if row is None:
-        return False
-    if row[0] not in versions:
-        raise VersionMismatch(task_id)
-    return True
 
 
 class PostgresStore(TaskStore):
@@ -292,7 +279,7 @@ class PostgresStore(TaskStore):
         assignments = "".join(f"{c} = %s, " for c in columns)
 
         def update(cur):
-            if not _version_matches(cur, user_id, task_id, versions):
+            if not version_matches(cur, DIALECT, user_id, task_id, versions):
                 return None
             row = cur.execute(
                 f"UPDATE tasks SET {assignments}version = version + 1 "
@@ -306,7 +293,7 @@ class PostgresStore(TaskStore):
             return False
 
         def delete(cur):
-            if not _version_matches(cur, user_id, task_id, versions):
+            if not version_matches(cur, DIALECT, user_id, task_id, versions):
                 return False
             return cur.execute("DELETE FROM tasks WHERE id = %s AND user_id = %s",
                                (task_id, user_id)).rowcount > 0

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from todo.store.base import VersionMismatch
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -11,6 +13,7 @@ class Dialect:
     lower: str        # a function lowering text, applied alike to columns and input
     position: str     # a function (haystack, needle) -> 1-based position, 0 if absent
     title_order: str  # the ORDER BY expression of titles: lowered, in code-point order
+    lock_row: str = ""  # what makes a SELECT lock the row it reads until the commit
 
 
 def task_filter(dialect, user_id, done=None, startswith=None, q=None):
@@ -40,3 +43,22 @@ def task_order(dialect, sort):
     if not any(key == "id" for key, _ in sort):
         terms.append("id")
     return ", ".join(terms)
+
+
+def version_matches(cursor, dialect, user_id, task_id, versions):
+    """Inside a write transaction: check a task's version before changing it.
+
+    Return True if the write may go ahead (no versions required, or the current
+    one is among them), False if there is no such task, and raise
+    VersionMismatch if the task has another version.
+    """
+    if versions is None:
+        return True
+    p = dialect.param
+    row = cursor.execute(f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
+                         f"{dialect.lock_row}", (task_id, user_id)).fetchone()
+    if row is None:
+        return False
+    if row[0] not in versions:
+        raise VersionMismatch(task_id)
+    return True

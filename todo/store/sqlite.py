@@ -5,8 +5,8 @@ import sqlite3
 import threading
 
 from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
-                             StoreConfigError, StoreUnavailable, TaskStore, VersionMismatch)
-from todo.store.sql import Dialect, task_filter, task_order
+                             StoreConfigError, StoreUnavailable, TaskStore)
+from todo.store.sql import Dialect, task_filter, task_order, version_matches
 
 # Each entry moves the schema from version N to N+1 (PRAGMA user_version), so an
 # existing database is migrated in place instead of being dropped.
@@ -83,19 +83,6 @@ def _task(row):
 
 def _user(row):
     return {"id": row[0], "username": row[1], "password_hash": row[2]}
-
-
-def _version_matches(conn, user_id, task_id, versions):
-    """In a write transaction: False if there is no such task, VersionMismatch if stale."""
-    if versions is None:
-        return True
-    row = conn.execute("SELECT version FROM tasks WHERE id = ? AND user_id = ?",
-                       (task_id, user_id)).fetchone()
-    if row is None:
-        return False
-    if row[0] not in versions:
-        raise VersionMismatch(task_id)
-    return True
 
 
 class SQLiteStore(TaskStore):
@@ -294,7 +281,7 @@ class SQLiteStore(TaskStore):
         values = [int(changes[c]) if c == "done" else changes[c] for c in columns]
 
         def update(conn):
-            if not _version_matches(conn, user_id, task_id, versions):
+            if not version_matches(conn, DIALECT, user_id, task_id, versions):
                 return None
             row = conn.execute(
                 f"UPDATE tasks SET {assignments}version = version + 1 "
@@ -308,7 +295,7 @@ class SQLiteStore(TaskStore):
             return False
 
         def delete(conn):
-            if not _version_matches(conn, user_id, task_id, versions):
+            if not version_matches(conn, DIALECT, user_id, task_id, versions):
                 return False
             cur = conn.execute("DELETE FROM tasks WHERE id = ? AND user_id = ?",
                                (task_id, user_id))
