@@ -35,6 +35,16 @@ def test_the_uri_follows_the_request_host(client, alice, store, user_id):
         f"http://todo.example:8080{TASKS}/{task['id']}"
 
 
+def test_uris_follow_each_requests_host_inside_one_app_context(app, client, alice, store,
+                                                              user_id):
+    task = store.add_task(user_id("alice"), "t")
+    with app.app_context():
+        first = client.get(TASKS, headers=alice, base_url="http://one.example")
+        second = client.get(TASKS, headers=alice, base_url="http://two.example")
+    assert first.get_json()["tasks"][0]["uri"] == f"http://one.example{TASKS}/{task['id']}"
+    assert second.get_json()["tasks"][0]["uri"] == f"http://two.example{TASKS}/{task['id']}"
+
+
 def test_post_creates_a_task_with_the_articles_defaults(client, alice):
     response = post(client, alice, {"title": "Read a book"})
     assert response.status_code == 201

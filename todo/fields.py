@@ -1,6 +1,6 @@
 """The marshal field maps: what clients see of a task."""
 
-from flask import g, url_for
+from flask import request, url_for
 from flask_restful import fields
 
 # An id no record has, to find where ids go in a URL.
@@ -17,7 +17,9 @@ class RecordUrl(fields.Url):
     """
 
     def output(self, key, obj):
-        templates = g.setdefault("record_url_templates", {})
+        # Kept in the request's own environ: flask.g can outlive a request when a
+        # caller holds an app context open across several.
+        templates = request.environ.setdefault("todo.record_url_templates", {})
         template = templates.get(self.endpoint)
         if template is None:
             url = url_for(self.endpoint, id=_PLACEHOLDER, _external=self.absolute,
