@@ -27,7 +27,7 @@ def test_an_unreachable_database_stops_the_start_in_one_line():
     with pytest.raises(StoreConfigError) as excinfo:
         open_store(url)
     message = str(excinfo.value)
-    assert message.startswith(f"cannot use PostgreSQL at 127.0.0.1:")
+    assert message.startswith("cannot use PostgreSQL at 127.0.0.1:")
     assert "\n" not in message
 
 
