@@ -92,7 +92,7 @@ class Server:
         self.log.close()
 
 
-def wrk(port, request, seconds, connections=8):
+def wrk(port, request, seconds, connections=8, auth=AUTH):
     """Load 127.0.0.1:port with one request for ``seconds``; return (requests/s, p99 ms)."""
     method, path, body = REQUESTS[request]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -103,7 +103,7 @@ def wrk(port, request, seconds, connections=8):
     try:
         out = subprocess.run(
             ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-             "--timeout", "10s", "-H", f"Authorization: {AUTH}", "-s", script.name,
+             "--timeout", "10s", "-H", f"Authorization: {auth}", "-s", script.name,
              f"http://127.0.0.1:{port}{path}"],
             capture_output=True, text=True, timeout=seconds + 60).stdout
     finally:
@@ -117,16 +117,26 @@ def wrk(port, request, seconds, connections=8):
     return rps, p99_ms
 
 
-def compare(a, b, request, rounds, seconds):
+def compare(a, b, request, rounds, seconds, auth_a=AUTH, auth_b=AUTH):
     """Load A and B in alternation; return (median ratio A/B, median p99 of A, of B)."""
     ratios, p99_a, p99_b = [], [], []
     for _ in range(rounds):
-        rps_a, lat_a = wrk(a.port, request, seconds)
-        rps_b, lat_b = wrk(b.port, request, seconds)
+        rps_a, lat_a = wrk(a.port, request, seconds, auth=auth_a)
+        rps_b, lat_b = wrk(b.port, request, seconds, auth=auth_b)
         ratios.append(rps_a / rps_b)
         p99_a.append(lat_a)
         p99_b.append(lat_b)
     return statistics.median(ratios), statistics.median(p99_a), statistics.median(p99_b)
+
+
+def bearer_token(port):
+    """Ask a todo server for a bearer token."""
+    import json
+    import urllib.request
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/todo/api/v1.0/tokens",
+                                     method="POST", headers={"Authorization": AUTH})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["token"]
 
 
 def store_url(kind, folder, name, tasks):
@@ -199,6 +209,19 @@ def main():
         ratio, p99_a, p99_b = compare(project, plaintext, "GET one", rounds, seconds)
         table.add("GET one: todo, scrypt+cache / plain Flask, plaintext", "memory", ratio, 0.9,
                   p99_a, p99_b, "plaintext passwords")
+        # The cache alone: the same plain-Flask app with scrypt hashes or plaintext.
+        hashed = start("baseline()", url, per_worker)
+        ratio, p99_a, p99_b = compare(hashed, plaintext, "GET one", rounds, seconds)
+        table.add("GET one: plain Flask, scrypt+cache / plaintext", "memory", ratio, 0.9,
+                  p99_a, p99_b, "plaintext passwords")
+        # Tokens: one store lookup instead of the cached password check. On SQLite,
+        # because a memory store's token would be known to one worker only.
+        if "sqlite" in get_one:
+            sqlite = get_one["sqlite"]
+            ratio, p99_a, p99_b = compare(sqlite, sqlite, "GET one", rounds, seconds,
+                                          auth_a=f"Bearer {bearer_token(sqlite.port)}")
+            table.add("GET one: todo, Bearer token / Basic", "sqlite", ratio, 0.9, p99_a, p99_b,
+                      "Basic, scrypt+cache")
         # 3. SQLite against memory.
         if {"memory", "sqlite"} <= set(stores):
             ratio, p99_a, p99_b = compare(get_one["sqlite"], get_one["memory"], "GET one",
