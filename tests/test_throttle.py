@@ -1,5 +1,7 @@
 """Failed logins are throttled per client address and per username."""
 
+import time
+
 import pytest
 
 from conftest import TASKS, basic, cheap_hash
@@ -52,6 +54,22 @@ def test_the_count_is_per_username_across_addresses(limited):
         get(limited, WRONG, address=f"198.51.100.{i}")
     assert get(limited, basic("alice", "alice-secret"), address="198.51.100.9").status_code == 429
     assert get(limited, basic("bob", "bob-secret"), address="198.51.100.9").status_code == 200
+
+
+def test_wrong_tokens_count_per_address(limited):
+    for _ in range(3):
+        assert get(limited, {"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert get(limited, basic("bob", "bob-secret")).status_code == 429
+    assert get(limited, basic("bob", "bob-secret"), address="192.0.2.2").status_code == 200
+
+
+def test_the_window_passes(limited, monkeypatch):
+    for _ in range(3):
+        get(limited, WRONG)
+    assert get(limited, basic("alice", "alice-secret")).status_code == 429
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert get(limited, basic("alice", "alice-secret")).status_code == 200
 
 
 def test_open_routes_are_not_throttled(limited):

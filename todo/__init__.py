@@ -4,7 +4,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from todo import config, demo, throttle
+from todo import config, demo
 from todo.api import Api
 from todo.cli import users_cli
 from todo.credentials import VerifiedCredentials
@@ -13,6 +13,7 @@ from todo.resources import TaskAPI, TaskListAPI
 from todo.tokens import TokenAPI
 from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
+from todo.throttle import LoginThrottle
 
 
 def create_app(test_config=None):
@@ -29,6 +30,10 @@ def create_app(test_config=None):
     app.extensions["todo.store"] = store
     app.extensions["todo.credentials"] = VerifiedCredentials(
         ttl=app.config["CREDENTIAL_CACHE_TTL"], max_entries=app.config["CREDENTIAL_CACHE_SIZE"])
+    # Failed logins per address and username; an empty TODO_LOGIN_FAILURES turns it off.
+    app.extensions["todo.throttle"] = LoginThrottle(
+        app.config["LOGIN_FAILURES"], app.config["RATELIMIT_STORAGE_URI"]) \
+        if app.config["LOGIN_FAILURES"] else None
     if app.config["DEMO"]:
         demo.seed(store)
 
@@ -51,7 +56,6 @@ def create_app(test_config=None):
     api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
     api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
 
-    app.extensions["todo.limiter"] = throttle.init_app(app)
     if app.config["CORS_ORIGINS"]:
         # Preflights need no credentials (OPTIONS never asks for them); browsers may
         # read the headers that carry the API's links, validators and totals.

@@ -21,9 +21,20 @@ token_auth = HTTPTokenAuth(scheme="Bearer", realm="Authentication Required")
 multi_auth = MultiAuth(basic_auth, token_auth)
 
 
+def _refuse_throttled():
+    """Answer 429 instead of checking a login from where too many have failed."""
+    throttle = current_app.extensions["todo.throttle"]
+    if throttle is not None:
+        wait = throttle.retry_after(request.remote_addr or "-", claimed_username())
+        if wait:
+            raise ApiError(429, "Too many failed logins; try again later",
+                           headers={"Retry-After": str(wait)})
+
+
 @basic_auth.verify_password
 def verify_password(username, password):
     """Return the user whose credentials these are, or None."""
+    _refuse_throttled()
     if not username:
         return None   # no or unreadable credentials: nothing to look up, nothing to time
     user = current_app.extensions["todo.store"].get_user(username)
@@ -38,6 +49,7 @@ def verify_password(username, password):
 @token_auth.verify_token
 def verify_token(token):
     """Return the user of an unexpired, unrevoked token, in one store lookup, or None."""
+    _refuse_throttled()
     if not token:
         return None
     return current_app.extensions["todo.store"].get_token_user(token_hash(token), time.time())
@@ -45,6 +57,9 @@ def verify_token(token):
 
 def auth_error(status):
     """Answer a failed login with the JSON error (401 and a challenge, or 403 if configured)."""
+    throttle = current_app.extensions["todo.throttle"]
+    if status == 401 and throttle is not None:
+        throttle.failed(request.remote_addr or "-", claimed_username())
     if status == 401 and current_app.config["AUTH_FAILURE_STATUS"] == 403:
         # The article's trick: without a challenge browsers show no login dialog.
         # Raised rather than returned, because Flask-HTTPAuth adds a challenge

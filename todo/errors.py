@@ -92,8 +92,6 @@ def response_for(exc):
                               error="Moved", headers={"Location": exc.new_url})
     if isinstance(exc, SecurityError):
         return error_response(400, exc.description)   # "Host 'x' is not trusted."
-    if isinstance(exc, HTTPException) and exc.response is not None:
-        return exc.response   # made by error_response already (the login throttle)
     if isinstance(exc, HTTPException):
         # flask_restful.abort(400, message=...) (reqparse) leaves its detail in .data.
         data = getattr(exc, "data", None) or {}
