@@ -75,6 +75,12 @@ def app(store_url):
 
 
 @pytest.fixture
+def memory_app():
+    """The app over an empty memory store: for what does not depend on the store."""
+    return create_app({"TESTING": True, "STORE": "memory://"})
+
+
+@pytest.fixture
 def store(app):
     """The app's store, for arranging and checking data behind the API's back."""
     return app.extensions["todo.store"]

@@ -1,10 +1,56 @@
-"""The marshal field maps: what clients see of a task."""
+"""The marshal field maps (what clients see of a task or a user), and marshal_with for them.
 
-from flask import request, url_for
-from flask_restful import fields
+The field maps are Flask-RESTful's: a dict of ``fields.Raw`` instances. What
+differs is the cost of applying them. flask_restful.marshal walks the map
+again for every record, through a generator, an isinstance test and a class
+check per field, into OrderedDicts; fields.Url calls url_for once per record.
+Here a map is read once per response into one function per field (the field's
+``reader``), and each record becomes a plain dict (ordered, as dicts are).
+A page of 100 tasks costs one url_for and 400 direct reads.
+"""
+
+from functools import partial, wraps
+from operator import itemgetter
+
+from flask import url_for
+from flask_restful import fields, marshal_with as restful_marshal_with
+from flask_restful.utils import unpack
 
 # An id no record has, to find where ids go in a URL.
 _PLACEHOLDER = 987654321987654321
+
+
+def reader(key, field):
+    """Return the function that gives the value of ``field`` (named ``key``) of a record."""
+    if isinstance(field, type):
+        field = field()
+    if isinstance(field, dict):   # a nested map, read from the same record
+        return partial(marshal, fields=field)
+    if hasattr(field, "reader"):
+        return field.reader(key)
+    return partial(field.output, key)
+
+
+def marshal(data, fields, envelope=None):
+    """Apply a field map to a record or a list of records, as flask_restful.marshal does."""
+    readers = [(key, reader(key, field)) for key, field in fields.items()]
+    if isinstance(data, (list, tuple)):
+        out = [{key: read(record) for key, read in readers} for record in data]
+    else:
+        out = {key: read(data) for key, read in readers}
+    return {envelope: out} if envelope else out
+
+
+class marshal_with(restful_marshal_with):
+    """flask_restful.marshal_with, through this module's marshal; the view may
+    return the record alone or with a status and headers, as with Flask-RESTful's."""
+
+    def __call__(self, view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            data, code, headers = unpack(view(*args, **kwargs))
+            return marshal(data, self.fields, self.envelope), code, headers
+        return wrapper
 
 
 class RecordUrl(fields.Url):
@@ -12,20 +58,18 @@ class RecordUrl(fields.Url):
 
     fields.Url hands url_for every key of the record (they become query
     arguments it then throws away) and builds each URL from scratch. This one
-    builds the endpoint's URL once per request, around a placeholder id, and
-    fills in each record's id: a list of 100 tasks costs one url_for, not 100.
+    builds the endpoint's URL once, around a placeholder id, and puts each
+    record's id in its place.
     """
 
+    def reader(self, key):
+        url = url_for(self.endpoint, id=_PLACEHOLDER, _external=self.absolute,
+                      _scheme=self.scheme)
+        head, tail = url.split(str(_PLACEHOLDER), 1)
+        return lambda record: f"{head}{record['id']}{tail}"
+
     def output(self, key, obj):
-        # Kept in the request's own environ: flask.g can outlive a request when a
-        # caller holds an app context open across several.
-        templates = request.environ.setdefault("todo.record_url_templates", {})
-        template = templates.get(self.endpoint)
-        if template is None:
-            url = url_for(self.endpoint, id=_PLACEHOLDER, _external=self.absolute,
-                          _scheme=self.scheme)
-            template = templates[self.endpoint] = url.split(str(_PLACEHOLDER), 1)
-        return f"{template[0]}{obj['id']}{template[1]}"
+        return self.reader(key)(obj)
 
 
 class Value(fields.Raw):
@@ -39,6 +83,9 @@ class Value(fields.Raw):
     def __init__(self, json_type, **kwargs):
         super().__init__(**kwargs)
         self.schema = {"type": json_type}
+
+    def reader(self, key):
+        return itemgetter(key)
 
     def output(self, key, obj):
         return obj[key]

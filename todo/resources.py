@@ -3,7 +3,7 @@
 from functools import wraps
 
 from flask import current_app, url_for
-from flask_restful import Resource, marshal_with
+from flask_restful import Resource
 from flask_restful.utils import unpack
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from todo import inputs
 from todo.auth import current_user, multi_auth
 from todo.conditional import if_match, list_etag, not_modified, task_etag
 from todo.errors import ApiError
-from todo.fields import task_fields
+from todo.fields import marshal_with, task_fields
 from todo.pagination import page_headers
 from todo.reqparse import JsonBodyParser, QueryParser
 from todo.store import SORT_KEYS, VersionMismatch

@@ -1,13 +1,12 @@
 """The users resources: registration (UserListAPI) and one's own account (UserAPI)."""
 
 from flask import current_app, url_for
-from flask_restful import marshal_with
 
 from todo import inputs
 from todo.auth import current_user
 from todo.credentials import hash_password
 from todo.errors import ApiError
-from todo.fields import user_fields
+from todo.fields import marshal_with, user_fields
 from todo.reqparse import JsonBodyParser
 from todo.resources import StoreResource
 from todo.store import DuplicateUser
