@@ -7,25 +7,60 @@ Every protected route takes HTTP Basic credentials (the articles' clients) or
 import hashlib
 import secrets
 import time
+from functools import wraps
 
+import flask_httpauth
 from flask import current_app, request
-from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
+from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 
 from todo.credentials import check_password
 from todo.errors import PHRASES, ApiError, error_response
 
+class MultiAuth(flask_httpauth.MultiAuth):
+    """flask_httpauth.MultiAuth with each scheme's wrapper of a view built once.
+
+    Flask-HTTPAuth's picks the scheme for a request, then builds that scheme's
+    login_required wrapper around the view again, on every request.
+    """
+
+    def login_required(self, f=None, role=None, optional=None):
+        def decorate(view):
+            main_view = self.main_auth.login_required(role=role, optional=optional)(view)
+            others = [(auth, auth.login_required(role=role, optional=optional)(view))
+                      for auth in self.additional_auths]
+
+            @wraps(view)
+            def decorated(*args, **kwargs):
+                if not self.main_auth.is_compatible_auth(request.headers):
+                    for auth, other_view in others:
+                        if auth.is_compatible_auth(request.headers):
+                            return other_view(*args, **kwargs)
+                return main_view(*args, **kwargs)
+            return decorated
+        return decorate(f) if f else decorate
+
+
+class BasicAuth(HTTPBasicAuth):
+    """HTTPBasicAuth for an app whose verify_password checks the password itself."""
+
+    def get_auth_password(self, auth):
+        # Flask-HTTPAuth looks up a stored password for every request, and with a
+        # verify_password callback never uses it: skip the lookup.
+        return None
+
+
 # The realm the first article's curl session shows.
-basic_auth = HTTPBasicAuth(realm="Authentication Required")
+basic_auth = BasicAuth(realm="Authentication Required")
 token_auth = HTTPTokenAuth(scheme="Bearer", realm="Authentication Required")
 # Basic first: a request with neither is challenged for Basic, as in the articles.
 multi_auth = MultiAuth(basic_auth, token_auth)
 
 
-def _refuse_throttled():
+def _refuse_throttled(username=None):
     """Answer 429 instead of checking a login from where too many have failed."""
     throttle = current_app.extensions["todo.throttle"]
     if throttle is not None:
-        wait = throttle.retry_after(request.remote_addr or "-", claimed_username())
+        wait = throttle.retry_after(request.remote_addr or "-", username)
         if wait:
             raise ApiError(429, "Too many failed logins; try again later",
                            headers={"Retry-After": str(wait)})
@@ -34,7 +69,7 @@ def _refuse_throttled():
 @basic_auth.verify_password
 def verify_password(username, password):
     """Return the user whose credentials these are, or None."""
-    _refuse_throttled()
+    _refuse_throttled(username)
     if not username:
         return None   # no or unreadable credentials: nothing to look up, nothing to time
     user = current_app.extensions["todo.store"].get_user(username)
@@ -105,6 +140,10 @@ def basic_only(view):
 
 
 def claimed_username():
-    """The username in this request's Basic credentials (not yet verified), or None."""
-    auth = request.authorization
-    return auth.username if auth is not None and auth.type == "basic" else None
+    """The username in this request's Basic credentials (not yet verified), or None.
+
+    Read as Flask-HTTPAuth reads it for verify_password, so that a failure is
+    counted against the same name the next login is checked against.
+    """
+    auth = basic_auth.get_auth() if basic_auth.is_compatible_auth(request.headers) else None
+    return auth.username if auth is not None else None

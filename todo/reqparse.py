@@ -13,27 +13,38 @@ UNKNOWN_FIELD = "Unknown field"
 
 
 class Argument(reqparse.Argument):
-    """A JSON-body argument whose ``type`` sees every value, null included.
+    """An argument whose ``type`` sees every value as sent, null included.
 
-    reqparse would skip ``type`` for null (or refuse it with its own wording)
-    and retry ``type`` with other signatures on TypeError; here the strict
-    validators of todo.inputs get the decoded value and nothing else.
+    reqparse would skip ``type`` for null (or refuse it with its own wording),
+    retry ``type`` with other signatures on TypeError, and look for operators,
+    choices, case and whitespace options on every request. These arguments take
+    ``type``, ``required``, ``default``, ``store_missing``, ``dest`` and
+    ``missing_message`` only, and read one already decoded value: the strict
+    validators of todo.inputs get it as it is.
     """
 
     def __init__(self, name, missing_message=None, **kwargs):
+        unsupported = set(kwargs) - {"type", "required", "default", "store_missing", "dest",
+                                     "location"}
+        if unsupported:
+            raise TypeError(f"Argument does not take {', '.join(sorted(unsupported))}")
         kwargs.setdefault("location", "json")
         # Only what the client sent ends up in the namespace: PUT changes those alone.
         kwargs.setdefault("store_missing", False)
         super().__init__(name, **kwargs)
         self.missing_message = missing_message or "Missing required field"
 
-    def convert(self, value, op):
-        return self.type(value)
-
-    def parse(self, request, bundle_errors=False):
-        if self.required and self.name not in self.source(request):
-            return ValueError(self.missing_message), {self.name: self.missing_message}
-        return super().parse(request, bundle_errors=True)
+    def parse(self, request, bundle_errors=True):
+        """Return (value, True), (default, False) when absent, or (error, {name: message})."""
+        values = self.source(request)
+        if self.name not in values:
+            if self.required:
+                return ValueError(self.missing_message), {self.name: self.missing_message}
+            return (self.default() if callable(self.default) else self.default), False
+        try:
+            return self.type(values[self.name]), True
+        except ValueError as error:
+            return error, {self.name: str(error)}
 
 
 class StrictParser(reqparse.RequestParser):

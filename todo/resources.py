@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_restful import Resource
 from flask_restful.utils import unpack
 from werkzeug.wrappers import Response
@@ -75,9 +75,23 @@ class StoreResource(Resource):
     """A resource over the store, protected by Basic or Bearer authentication."""
 
     decorators = [multi_auth.login_required]
+    # One instance serves every request (Flask's View): it holds nothing but the store.
+    init_every_request = False
 
     def __init__(self, store):
         self.store = store
+
+    def dispatch_request(self, *args, **kwargs):
+        """Call the method named by the request.
+
+        Flask-RESTful's would first parse the Accept header to choose among the
+        resource's own representations; these have none (the Api encodes every
+        response as JSON), so that answer is known before any request.
+        """
+        method = getattr(self, request.method.lower(), None)
+        if method is None and request.method == "HEAD":
+            method = self.get
+        return method(*args, **kwargs)
 
     def options(self, **kwargs):
         """Answer with Allow and no body; no credentials needed (CORS preflights)."""
