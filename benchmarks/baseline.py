@@ -1,99 +1,173 @@
 """The same API hand-written in plain Flask: routes, jsonify, the same store and auth.
 
-This is what the Flask-RESTful service is measured against. It does the same
-work a careful hand-written version would: Basic auth against the store's
-scrypt hashes through the same credential cache (or, with ``plaintext``, a
-plain comparison against a dict of passwords, the article's own scheme), the
-store's paging, a uri per task from url_for, and jsonify.
+This is what the Flask-RESTful service is measured against, so it does the
+work the service does for the requests the benchmark sends, the way a careful
+hand-written version would:
+
+- Basic auth against the store's scrypt hashes through the same credential
+  cache (or, with ``plaintext``, a plain comparison against a dict of
+  passwords, the article's own scheme), Bearer tokens looked up by their hash,
+  and the same failed-login throttle;
+- request bodies checked by the same validators (todo.inputs), unknown fields
+  refused, nothing coerced;
+- the same headers: ETag, Accept-Patch, Location, Link and X-Total-Count;
+- a uri per task from url_for, and jsonify.
+
+It reuses the service's Flask-free parts (store, credentials, throttle,
+validators) and its helpers for ETags and page links, so that what differs is
+what Flask-RESTful, Flask-HTTPAuth and the service's own plumbing add.
 """
 
 import hmac
+import time
 from functools import wraps
 
-from flask import Flask, abort, g, jsonify, request, url_for
+from flask import Flask, g, jsonify, request, url_for
 
+from todo import inputs
+from todo.auth import token_hash
+from todo.conditional import list_etag, task_etag
 from todo.credentials import VerifiedCredentials
+from todo.pagination import page_headers
 from todo.store import open_store
+from todo.throttle import LoginThrottle
 
 PLAINTEXT_PASSWORDS = {"miguel": "python"}
+TITLE = inputs.text(200, strip=True, required=True)
+DESCRIPTION = inputs.text(4000)
+VALIDATORS = {"title": TITLE, "description": DESCRIPTION, "done": inputs.boolean}
+PER_PAGE = inputs.whole_number(1, 1000)
+PAGE = inputs.whole_number(1, 10**9)
 
 
-def create_baseline_app(store_url, plaintext=False):
+def error(status, message, **headers):
+    response = jsonify({"error": {400: "Bad request", 401: "Unauthorized access",
+                                  404: "Not found", 415: "Unsupported media type",
+                                  429: "Too many requests"}[status], "message": message})
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def create_baseline_app(store_url, plaintext=False, login_failures="10/minute"):
     """Build the plain-Flask twin of todo over the store at ``store_url``."""
     app = Flask(__name__)
     store = open_store(store_url)
     app.extensions["todo.store"] = store
     credentials = VerifiedCredentials()
+    throttle = LoginThrottle(login_failures) if login_failures else None
+
+    def authenticate():
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return store.get_token_user(token_hash(header[7:]), time.time())
+        auth = request.authorization
+        if not auth or not auth.username:
+            return None
+        user = store.get_user(auth.username)
+        if user is None:
+            return None
+        if plaintext:
+            ok = hmac.compare_digest(PLAINTEXT_PASSWORDS.get(auth.username, ""),
+                                     auth.password or "")
+        else:
+            ok = credentials.verify(user, auth.password or "")
+        return user if ok else None
 
     def login_required(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             auth = request.authorization
-            user = store.get_user(auth.username) if auth and auth.username else None
+            username = auth.username if auth and auth.type == "basic" else None
+            if throttle is not None and throttle.retry_after(request.remote_addr, username):
+                return error(429, "Too many failed logins; try again later", **{"Retry-After": "60"})
+            user = authenticate()
             if user is None:
-                ok = False
-            elif plaintext:
-                ok = hmac.compare_digest(PLAINTEXT_PASSWORDS.get(auth.username, ""),
-                                         auth.password or "")
-            else:
-                ok = credentials.verify(user, auth.password or "")
-            if not ok:
-                response = jsonify({"error": "Unauthorized access"})
-                response.status_code = 401
-                response.headers["WWW-Authenticate"] = 'Basic realm="Authentication Required"'
-                return response
+                if throttle is not None:
+                    throttle.failed(request.remote_addr, username)
+                return error(401, "Send a valid username and password, or a token",
+                             **{"WWW-Authenticate": 'Basic realm="Authentication Required"'})
             g.user = user
             return view(*args, **kwargs)
         return wrapper
+
+    def body(required=()):
+        """The request's JSON object, validated: (values, None) or (None, error response)."""
+        if request.mimetype != "application/json":
+            return None, error(415, "Send the body as JSON with Content-Type: application/json")
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return None, error(400, "The request body must be a JSON object")
+        values, errors = {}, {}
+        for name, value in data.items():
+            if name in VALIDATORS:
+                try:
+                    values[name] = VALIDATORS[name](value)
+                except ValueError as exc:
+                    errors[name] = str(exc)
+            elif name not in ("id", "uri"):
+                errors[name] = "Unknown field"
+        errors.update({name: "Missing required field" for name in required if name not in data})
+        return (None, error(400, errors)) if errors else (values, None)
 
     def public(task):
         return {"title": task["title"], "description": task["description"],
                 "done": task["done"],
                 "uri": url_for("get_task", id=task["id"], _external=True)}
 
+    def task_response(task, status=200, **headers):
+        response = jsonify({"task": public(task)})
+        response.status_code = status
+        response.headers["ETag"] = task_etag(task)
+        response.headers.update(headers)
+        return response
+
     @app.get("/todo/api/v1.0/tasks")
     @login_required
     def get_tasks():
-        page = request.args.get("page", 1, type=int)
-        per_page = min(request.args.get("per_page", 100, type=int), 1000)
+        try:
+            page = PAGE(request.args.get("page", "1"))
+            per_page = PER_PAGE(request.args.get("per_page", "100"))
+        except ValueError as exc:
+            return error(400, str(exc))
         tasks, total = store.find_tasks(g.user["id"], offset=(page - 1) * per_page,
                                         limit=per_page)
         response = jsonify({"tasks": [public(t) for t in tasks]})
-        response.headers["X-Total-Count"] = str(total)
+        response.headers.update(page_headers(page, per_page, total))
+        response.headers["ETag"] = list_etag(tasks, total)
         return response
 
     @app.post("/todo/api/v1.0/tasks")
     @login_required
     def create_task():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("title"), str):
-            abort(400)
-        task = store.add_task(g.user["id"], body["title"].strip(),
-                              body.get("description", ""), body.get("done", False))
-        response = jsonify({"task": public(task)})
-        response.status_code = 201
-        response.headers["Location"] = url_for("get_task", id=task["id"], _external=True)
-        return response
+        values, failure = body(required=("title",))
+        if failure:
+            return failure
+        task = store.add_task(g.user["id"], values["title"], values.get("description", ""),
+                              values.get("done", False))
+        return task_response(task, 201,
+                             Location=url_for("get_task", id=task["id"], _external=True))
 
     @app.get("/todo/api/v1.0/tasks/<int:id>")
     @login_required
     def get_task(id):
         task = store.get_task(g.user["id"], id)
         if task is None:
-            abort(404)
-        return jsonify({"task": public(task)})
+            return error(404, "No such task")
+        if request.if_none_match.contains(task_etag(task).strip('"')):
+            return app.response_class(status=304, headers={"ETag": task_etag(task)})
+        return task_response(task, **{"Accept-Patch": "application/merge-patch+json"})
 
     @app.put("/todo/api/v1.0/tasks/<int:id>")
     @login_required
     def update_task(id):
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            abort(400)
-        changes = {k: body[k] for k in ("title", "description", "done") if k in body}
+        changes, failure = body()
+        if failure:
+            return failure
         task = store.update_task(g.user["id"], id, changes) if changes else \
             store.get_task(g.user["id"], id)
         if task is None:
-            abort(404)
-        return jsonify({"task": public(task)})
+            return error(404, "No such task")
+        return task_response(task, **{"Accept-Patch": "application/merge-patch+json"})
 
     return app

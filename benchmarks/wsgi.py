@@ -13,8 +13,9 @@ from todo import create_app
 
 
 def project():
-    """The todo service, as `gunicorn 'benchmarks.wsgi:project()'` serves it."""
-    app = create_app({"LOGIN_FAILURES": ""})
+    """The todo service with its default settings (the login throttle on), as
+    `gunicorn 'benchmarks.wsgi:project()'` serves it."""
+    app = create_app()
     _seed(app)
     return app
 
