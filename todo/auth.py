@@ -56,9 +56,9 @@ token_auth = HTTPTokenAuth(scheme="Bearer", realm="Authentication Required")
 multi_auth = MultiAuth(basic_auth, token_auth)
 
 
-def _refuse_throttled(username=None):
+def _refuse_throttled(extensions, username=None):
     """Answer 429 instead of checking a login from where too many have failed."""
-    throttle = current_app.extensions["todo.throttle"]
+    throttle = extensions["todo.throttle"]
     if throttle is not None:
         wait = throttle.retry_after(request.remote_addr or "-", username)
         if wait:
@@ -69,14 +69,15 @@ def _refuse_throttled(username=None):
 @basic_auth.verify_password
 def verify_password(username, password):
     """Return the user whose credentials these are, or None."""
-    _refuse_throttled(username)
+    extensions = current_app.extensions
+    _refuse_throttled(extensions, username)
     if not username:
         return None   # no or unreadable credentials: nothing to look up, nothing to time
-    user = current_app.extensions["todo.store"].get_user(username)
+    user = extensions["todo.store"].get_user(username)
     if user is None:
         check_password(None, password)   # as slow as a wrong password
         return None
-    if current_app.extensions["todo.credentials"].verify(user, password):
+    if extensions["todo.credentials"].verify(user, password):
         return user
     return None
 
@@ -84,10 +85,11 @@ def verify_password(username, password):
 @token_auth.verify_token
 def verify_token(token):
     """Return the user of an unexpired, unrevoked token, in one store lookup, or None."""
-    _refuse_throttled()
+    extensions = current_app.extensions
+    _refuse_throttled(extensions)
     if not token:
         return None
-    return current_app.extensions["todo.store"].get_token_user(token_hash(token), time.time())
+    return extensions["todo.store"].get_token_user(token_hash(token), time.time())
 
 
 def auth_error(status):

@@ -17,5 +17,8 @@ def output_json(data, code, headers=None):
     response = current_app.response_class(dumps(data), status=code,
                                           mimetype="application/json")
     if headers:
-        response.headers.extend(headers)
+        # A dict, or (name, value) pairs; Headers.extend would sort out every other type first.
+        add = response.headers.add
+        for name, value in headers.items() if isinstance(headers, dict) else headers:
+            add(name, value)
     return response
