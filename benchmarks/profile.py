@@ -4,7 +4,7 @@
 
 In one process, with no server and no network: each request is a direct WSGI
 call with Basic credentials (scrypt hash, credential cache), memory store of
-1,000 tasks, login throttle on. First the wall time per request (medians of
+1,000 tasks (--store sqlite: one SQLite file), login throttle on. First the wall time per request (medians of
 alternating rounds), then a cProfile of each, its own time summed by the
 package the code belongs to and scaled to the wall time (cProfile slows small
 Python calls most, so the shares are a guide, the wall times the measure).
@@ -17,6 +17,7 @@ import io
 import pstats
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 
@@ -25,6 +26,7 @@ from werkzeug.test import EnvironBuilder
 from benchmarks.baseline import create_baseline_app
 from benchmarks.seed import PASSWORD, USERNAME, seed
 from todo import create_app
+from todo.store import open_store
 
 AUTH = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 TASKS = "/todo/api/v1.0/tasks"
@@ -96,12 +98,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--store", default="memory", choices=("memory", "sqlite"))
+    parser.add_argument("--only", help="one of: " + ", ".join(REQUESTS))
     args = parser.parse_args()
-    apps = {"todo": create_app({"STORE": "memory://"}),
-            "plain Flask": create_baseline_app("memory://")}
-    for app in apps.values():
-        seed(app.extensions["todo.store"], 1000)
-    for request in REQUESTS:
+    if args.store == "memory":
+        urls = ["memory://", "memory://"]   # one store each: memory stores are not shared
+    else:
+        folder = tempfile.mkdtemp(prefix="todo-profile-")
+        urls = [f"sqlite:///{folder}/todo.sqlite"] * 2
+        store = open_store(urls[0])
+        seed(store, 1000)
+        store.close()
+    apps = {"todo": create_app({"STORE": urls[0]}),
+            "plain Flask": create_baseline_app(urls[1])}
+    if args.store == "memory":
+        for app in apps.values():
+            seed(app.extensions["todo.store"], 1000)
+    for request in [args.only] if args.only else REQUESTS:
         times = {name: [] for name in apps}
         for name, app in apps.items():
             per_request(app, request, 100)   # warm up

@@ -31,8 +31,8 @@ DEFAULTS = {
     "REGISTRATION": "closed",
     # Seconds a bearer token from POST /tokens lives.
     "TOKEN_TTL": 3600,
-    # Failed logins allowed per client address and per username (Flask-Limiter
-    # notation); an empty value turns throttling off.
+    # Failed logins allowed per client address and per username (the limits
+    # library's notation, e.g. 10/minute); an empty value turns throttling off.
     "LOGIN_FAILURES": "10/minute",
     # Where the failure counts live: this process's memory, or e.g. redis://host.
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -26,9 +26,8 @@ def reader(key, field):
         field = field()
     if isinstance(field, dict):   # a nested map, read from the same record
         return partial(marshal, fields=field)
-    if hasattr(field, "reader"):
-        return field.reader(key)
-    return partial(field.output, key)
+    read = getattr(field, "reader", None)
+    return read(key) if read is not None else partial(field.output, key)
 
 
 def marshal(data, fields, envelope=None):

@@ -1,11 +1,9 @@
 """reqparse for JSON bodies: shape checked first, no coercion, unknown fields refused."""
 
 import json
-from types import SimpleNamespace
 
 from flask import request
 from flask_restful import reqparse
-from werkzeug.exceptions import HTTPException
 
 from todo.errors import ApiError
 
@@ -19,8 +17,8 @@ class Argument(reqparse.Argument):
     retry ``type`` with other signatures on TypeError, and look for operators,
     choices, case and whitespace options on every request. These arguments take
     ``type``, ``required``, ``default``, ``store_missing``, ``dest`` and
-    ``missing_message`` only, and read one already decoded value: the strict
-    validators of todo.inputs get it as it is.
+    ``missing_message`` only, and read one value from those the parser has
+    already decoded: the strict validators of todo.inputs get it as it is.
     """
 
     def __init__(self, name, missing_message=None, **kwargs):
@@ -34,9 +32,9 @@ class Argument(reqparse.Argument):
         super().__init__(name, **kwargs)
         self.missing_message = missing_message or "Missing required field"
 
-    def parse(self, request, bundle_errors=True):
-        """Return (value, True), (default, False) when absent, or (error, {name: message})."""
-        values = self.source(request)
+    def parse(self, values, bundle_errors=True):
+        """From the decoded ``values`` (a dict) return (value, True), (default, False)
+        when absent, or (error, {name: message})."""
         if self.name not in values:
             if self.required:
                 return ValueError(self.missing_message), {self.name: self.missing_message}
@@ -72,17 +70,24 @@ class StrictParser(reqparse.RequestParser):
         raise NotImplementedError
 
     def parse_args(self, req=None, strict=False, http_error_code=400):
+        """Return the arguments (reqparse's namespace), or raise a 400 naming every error.
+
+        reqparse's own loop would hand each argument the request to find its
+        values in again; here they are read once, and each argument looks its
+        own up in them.
+        """
         values, errors = self.values()
         known = {arg.name for arg in self.args} | self.ignore
         errors.update({name: self.unknown_message for name in values if name not in known})
-        try:
-            # reqparse reads ``req.<location>``: hand it the values read once, above.
-            args = super().parse_args(SimpleNamespace(**{self.location: values}),
-                                      http_error_code=http_error_code)
-        except HTTPException as exc:
-            errors.update(exc.data["message"])
+        args = self.namespace_class()
+        for arg in self.args:
+            value, found = arg.parse(values)
+            if isinstance(value, ValueError):
+                errors.update(found)
+            elif found or arg.store_missing:
+                args[arg.dest or arg.name] = value
         if errors:
-            raise ApiError(400, errors)
+            raise ApiError(http_error_code, errors)
         return args
 
 
