@@ -50,3 +50,14 @@ def test_success_bodies_stay_json(client, alice):
     response = client.get(TASKS, headers={**alice, **PROBLEM})
     assert response.status_code == 200
     assert response.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("headers", [{}, PROBLEM])
+def test_errors_say_they_vary_with_accept(client, alice, headers):
+    response = client.get(f"{TASKS}/999", headers={**alice, **headers})
+    assert response.status_code == 404
+    assert "Accept" in response.vary
+
+
+def test_successes_do_not_vary_with_accept(client, alice):
+    assert "Accept" not in client.get(TASKS, headers=alice).vary

@@ -69,11 +69,14 @@ def error_response(status, message=None, error=None, headers=None):
             body["detail"] = message
         response = output_json(body, status, headers)
         response.mimetype = PROBLEM_JSON
-        return response
-    body = {"error": phrase}
-    if message is not None:
-        body["message"] = message
-    return output_json(body, status, headers)
+    else:
+        body = {"error": phrase}
+        if message is not None:
+            body["message"] = message
+        response = output_json(body, status, headers)
+    # The error's shape depends on Accept: caches must not serve one for the other.
+    response.vary.add("Accept")
+    return response
 
 
 def wants_problem_details():

@@ -83,12 +83,11 @@ def json_content(schema, media_types=("application/json",)):
 
 def error(description, headers=None):
     """Describe an error response, in both of the shapes the one helper makes."""
-    response = {"description": description,
-                "content": {"application/json": {"schema": ERROR},
-                            "application/problem+json": {"schema": PROBLEM}}}
-    if headers:
-        response["headers"] = headers
-    return response
+    return {"description": description,
+            "content": {"application/json": {"schema": ERROR},
+                        "application/problem+json": {"schema": PROBLEM}},
+            "headers": {"Vary": header("Accept: the shape follows the Accept header."),
+                        **(headers or {})}}
 
 
 def header(description, schema=None):
