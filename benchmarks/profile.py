@@ -15,6 +15,7 @@ import base64
 import cProfile
 import io
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -101,10 +102,17 @@ def main():
     parser.add_argument("--store", default="memory", choices=("memory", "sqlite"))
     parser.add_argument("--only", help="one of: " + ", ".join(REQUESTS))
     args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="todo-profile-")
+    try:
+        profile_apps(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def profile_apps(args, folder):
     if args.store == "memory":
         urls = ["memory://", "memory://"]   # one store each: memory stores are not shared
     else:
-        folder = tempfile.mkdtemp(prefix="todo-profile-")
         urls = [f"sqlite:///{folder}/todo.sqlite"] * 2
         store = open_store(urls[0])
         seed(store, 1000)
@@ -131,6 +139,8 @@ def main():
         for layer in names:
             print(f"  {layer:<32} {shares['todo'].get(layer, 0) * wall['todo']:>8.1f} "
                   f"{shares['plain Flask'].get(layer, 0) * wall['plain Flask']:>15.1f}")
+    for app in apps.values():
+        app.extensions["todo.store"].close()
     sys.stdout.flush()
 
 

@@ -17,6 +17,7 @@ import argparse
 import base64
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -309,6 +310,7 @@ def main():
     finally:
         stop_all()
         stores.close()
+        shutil.rmtree(folder, ignore_errors=True)   # the SQLite files: up to 100,000 tasks
     table.show()
 
 
