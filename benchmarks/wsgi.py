@@ -7,15 +7,21 @@ seeded once by benchmarks/run.py before the servers start.
 
 import os
 
-from benchmarks.baseline import create_baseline_app
+from benchmarks.baseline import PlaintextPasswords, create_baseline_app
 from benchmarks.seed import seed
 from todo import create_app
 
 
-def project():
+def project(plaintext=False):
     """The todo service with its default settings (the login throttle on), as
-    `gunicorn 'benchmarks.wsgi:project()'` serves it."""
+    `gunicorn 'benchmarks.wsgi:project()'` serves it.
+
+    With ``plaintext`` its passwords are checked as the first article did, in
+    plain text against a dict, instead of through scrypt hashes and the cache.
+    """
     app = create_app()
+    if plaintext:
+        app.extensions["todo.credentials"] = PlaintextPasswords()
     _seed(app)
     return app
 
