@@ -29,6 +29,7 @@ from todo.auth import token_hash
 from todo.conditional import list_etag, task_etag
 from todo.credentials import VerifiedCredentials
 from todo.pagination import page_headers
+from todo.resources import DESCRIPTION_MAX, PER_PAGE_MAX, TITLE_MAX
 from todo.store import open_store
 from todo.throttle import LoginThrottle
 
@@ -40,10 +41,10 @@ class PlaintextPasswords:
 
     def verify(self, user, password):
         return hmac.compare_digest(PLAINTEXT_PASSWORDS.get(user["username"], ""), password)
-TITLE = inputs.text(200, strip=True, required=True)
-DESCRIPTION = inputs.text(4000)
+TITLE = inputs.text(TITLE_MAX, strip=True, required=True)
+DESCRIPTION = inputs.text(DESCRIPTION_MAX)
 VALIDATORS = {"title": TITLE, "description": DESCRIPTION, "done": inputs.boolean}
-PER_PAGE = inputs.whole_number(1, 1000)
+PER_PAGE = inputs.whole_number(1, PER_PAGE_MAX)
 PAGE = inputs.whole_number(1, 10**9)
 
 
@@ -81,8 +82,10 @@ def create_baseline_app(store_url, plaintext=False, login_failures="10/minute"):
         def wrapper(*args, **kwargs):
             auth = request.authorization
             username = auth.username if auth and auth.type == "basic" else None
-            if throttle is not None and throttle.retry_after(request.remote_addr, username):
-                return error(429, "Too many failed logins; try again later", **{"Retry-After": "60"})
+            wait = throttle.retry_after(request.remote_addr, username) if throttle else 0
+            if wait:
+                return error(429, "Too many failed logins; try again later",
+                             **{"Retry-After": str(wait)})
             user = authenticate()
             if user is None:
                 if throttle is not None:

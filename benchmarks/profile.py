@@ -11,7 +11,6 @@ Python calls most, so the shares are a guide, the wall times the measure).
 """
 
 import argparse
-import base64
 import cProfile
 import io
 import pstats
@@ -25,18 +24,14 @@ from collections import defaultdict
 from werkzeug.test import EnvironBuilder
 
 from benchmarks.baseline import create_baseline_app
-from benchmarks.seed import PASSWORD, USERNAME, seed
+from benchmarks.run import BASIC, FRAMEWORK_TARGETS
+from benchmarks.run import REQUESTS as LOADS
+from benchmarks.seed import seed
 from todo import create_app
 from todo.store import open_store
 
-AUTH = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
-TASKS = "/todo/api/v1.0/tasks"
-REQUESTS = {
-    "GET one": ("GET", f"{TASKS}/1", None),
-    "GET page of 100": ("GET", TASKS, None, "per_page=100"),
-    "PUT": ("PUT", f"{TASKS}/1", b'{"done": true}'),
-    "POST": ("POST", TASKS, b'{"title": "Benchmark task"}'),
-}
+# The requests benchmarks.run compares with plain Flask, as it sends them.
+REQUESTS = {name: LOADS[name] for name in FRAMEWORK_TARGETS}
 # Where code lives -> the layer it is counted in, first match wins.
 LAYERS = [
     ("/todo/store/", "todo: store"),
@@ -54,11 +49,13 @@ LAYERS = [
 
 
 def environ(request):
-    method, path, body, *query = REQUESTS[request]
-    builder = EnvironBuilder(path=path, query_string=query[0] if query else None,
-                             method=method, data=body, headers={"Authorization": AUTH},
+    method, url, body = REQUESTS[request]
+    path, _, query = url.partition("?")
+    body = body.encode() if body else b""
+    builder = EnvironBuilder(path=path, query_string=query or None, method=method, data=body,
+                             headers={"Authorization": BASIC},
                              content_type="application/json" if body else None)
-    return builder.get_environ(), body or b""
+    return builder.get_environ(), body
 
 
 def call(app, env, body):

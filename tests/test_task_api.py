@@ -19,6 +19,13 @@ def test_get_one(client, alice, task):
     assert response.get_json() == {"task": task}
 
 
+def test_head_answers_what_get_would_without_the_body(client, alice, task):
+    got, head = client.get(task["uri"], headers=alice), client.head(task["uri"], headers=alice)
+    assert head.status_code == 200
+    assert head.headers["ETag"] == got.headers["ETag"]
+    assert head.data == b""
+
+
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 def test_a_missing_task_is_a_json_404(client, alice, method):
     kwargs = {"json": {"done": True}} if method == "put" else {}

@@ -1,5 +1,6 @@
 """Failed logins are throttled per client address and per username."""
 
+import base64
 import time
 
 import pytest
@@ -54,6 +55,14 @@ def test_the_count_is_per_username_across_addresses(limited):
         get(limited, WRONG, address=f"198.51.100.{i}")
     assert get(limited, basic("alice", "alice-secret"), address="198.51.100.9").status_code == 429
     assert get(limited, basic("bob", "bob-secret"), address="198.51.100.9").status_code == 200
+
+
+def test_a_username_that_is_not_utf8_is_counted_under_the_name_checked(limited):
+    # Flask-HTTPAuth reads such a name as latin-1; the failures must count under that name.
+    latin1 = {"Authorization": "Basic " + base64.b64encode("jos\xe9:x".encode("latin-1")).decode()}
+    for i in range(3):
+        assert get(limited, latin1, address=f"203.0.113.{i}").status_code == 401
+    assert get(limited, latin1, address="203.0.113.9").status_code == 429
 
 
 def test_wrong_tokens_count_per_address(limited):

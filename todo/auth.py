@@ -16,6 +16,7 @@ from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth
 from todo.credentials import check_password
 from todo.errors import PHRASES, ApiError, error_response
 
+
 class MultiAuth(flask_httpauth.MultiAuth):
     """flask_httpauth.MultiAuth with each scheme's wrapper of a view built once.
 

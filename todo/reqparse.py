@@ -32,7 +32,7 @@ class Argument(reqparse.Argument):
         super().__init__(name, **kwargs)
         self.missing_message = missing_message or "Missing required field"
 
-    def parse(self, values, bundle_errors=True):
+    def parse(self, values):
         """From the decoded ``values`` (a dict) return (value, True), (default, False)
         when absent, or (error, {name: message})."""
         if self.name not in values:
@@ -54,7 +54,7 @@ class StrictParser(reqparse.RequestParser):
     """
 
     location = None
-    unknown_message = "Unknown field"
+    unknown_message = UNKNOWN_FIELD
 
     def __init__(self, ignore=(), **kwargs):
         kwargs.setdefault("argument_class", Argument)
