@@ -50,3 +50,43 @@ def test_other_origins_get_no_cors_headers(cors_client):
 def test_cors_is_off_by_default(client):
     response = client.options(TASKS, headers=PREFLIGHT)
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def vary(response):
+    """Every name the response's Vary header lines list, in order."""
+    return [name.strip() for line in response.headers.getlist("Vary") for name in line.split(",")]
+
+
+@pytest.fixture
+def one_origin_client(monkeypatch):
+    monkeypatch.setenv("TODO_CORS_ORIGINS", ORIGIN)
+    app = create_app({"STORE": "memory://"})
+    app.extensions["todo.store"].add_user("alice", cheap_hash("pw"))
+    return app.test_client()
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": ORIGIN}, {"Origin": "https://evil.example"}, {},
+], ids=["allowed-origin", "other-origin", "no-origin"])
+@pytest.mark.parametrize("how", ["get", "post", "error", "preflight"])
+def test_with_one_origin_every_response_varies_on_origin(one_origin_client, headers, how):
+    alice = basic("alice", "pw")
+    if how == "get":
+        response = one_origin_client.get(TASKS, headers={**alice, **headers})
+    elif how == "post":
+        response = one_origin_client.post(TASKS, json={"title": "t"}, headers={**alice, **headers})
+    elif how == "error":
+        response = one_origin_client.get(f"{TASKS}/99", headers={**alice, **headers})
+    else:
+        response = one_origin_client.options(TASKS, headers={**PREFLIGHT, **headers})
+    assert vary(response).count("Origin") == 1
+
+
+def test_with_several_origins_vary_names_origin_once(cors_client):
+    response = cors_client.get(TASKS, headers={"Origin": ORIGIN})
+    assert response.status_code == 401
+    assert vary(response).count("Origin") == 1 and "Accept" in vary(response)
+
+
+def test_without_cors_responses_do_not_vary_on_origin(client, alice):
+    assert "Origin" not in vary(client.get(TASKS, headers={**alice, "Origin": ORIGIN}))

@@ -2,9 +2,8 @@
 
 from flask import Flask
 from flask_cors import CORS
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from todo import config, demo
+from todo import config, demo, deployment
 from todo.api import Api
 from todo.cli import users_cli
 from todo.credentials import VerifiedCredentials
@@ -20,11 +19,10 @@ def create_app(test_config=None):
     """Build the application: settings, store, routes, error handling, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
-    if app.config["PROXY_FIX"]:
-        # Behind N trusted proxies, task uris use the public scheme and host.
-        hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_port=hops, x_prefix=hops)
+    # Behind trusted proxies, task uris use the public scheme and host; a Host
+    # that is no host name is refused before anything else looks at the request.
+    deployment.trust_proxies(app)
+    app.before_request(deployment.check_host)
 
     store = open_store(app.config["STORE"])
     app.extensions["todo.store"] = store
@@ -62,5 +60,7 @@ def create_app(test_config=None):
         CORS(app, resources={"/todo/api/*": {"origins": app.config["CORS_ORIGINS"]}},
              allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
              expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch"],
-             max_age=600)
+             max_age=600, vary_header=False)
+        app.after_request(deployment.vary_on_origin)
+    deployment.warn_if_any_host(app)
     return app

@@ -21,8 +21,11 @@ DEFAULTS = {
     "CREDENTIAL_CACHE_SIZE": 10_000,
     # Request bodies larger than this are refused with 413.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
-    # How many reverse proxies in front set X-Forwarded-* headers (0: none trusted).
+    # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none trusted).
     "PROXY_FIX": 0,
+    # X-Forwarded-Port and -Prefix are trusted only when counted here, each on its own.
+    "PROXY_FIX_PORT": 0,
+    "PROXY_FIX_PREFIX": 0,
     # The Host names accepted, comma-separated (Flask's TRUSTED_HOSTS); None: any.
     "TRUSTED_HOSTS": None,
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
@@ -64,10 +67,11 @@ def check(config):
             config[name] = [n.strip() for n in names.split(",") if n.strip()]
         elif names is not None and not isinstance(names, list):
             raise ConfigError(f"TODO_{name} must be a comma-separated list, not {names!r}")
-    if isinstance(config["PROXY_FIX"], bool) or not isinstance(config["PROXY_FIX"], int):
-        raise ConfigError(f"TODO_PROXY_FIX must be a number of proxies, not {config['PROXY_FIX']!r}")
+    for name in ("PROXY_FIX", "PROXY_FIX_PORT", "PROXY_FIX_PREFIX"):
+        if isinstance(config[name], bool) or not isinstance(config[name], int):
+            raise ConfigError(f"TODO_{name} must be a number of proxies, not {config[name]!r}")
     for name in ("CREDENTIAL_CACHE_TTL", "CREDENTIAL_CACHE_SIZE", "MAX_CONTENT_LENGTH",
-                 "PROXY_FIX"):
+                 "PROXY_FIX", "PROXY_FIX_PORT", "PROXY_FIX_PREFIX"):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")

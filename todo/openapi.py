@@ -104,7 +104,8 @@ def operation(summary, responses, *, body=None, query=None, security=BASIC, erro
     if body is not None:
         op["requestBody"] = {"required": True,
                              "content": json_content(body_schema(body), body.media_types)}
-    for status in errors:
+    # Any request may come with a malformed or untrusted Host header: a 400.
+    for status in dict.fromkeys((*errors, 400)):
         op["responses"][str(status)] = {"$ref": f"#/components/responses/{status}"}
     return op
 
@@ -205,7 +206,7 @@ OPERATIONS = {
                 "content": {"text/html": {"schema": {"type": "string"}}}},
     }, security=PUBLIC, errors=(500,), tag="documentation"),
     ("docs_asset", "get"): operation("A file of the docs page", {
-        "200": {"description": "A packaged Swagger UI file.",
+        "200": {"description": "Swagger UI's stylesheet or script, or the page's start script.",
                 "content": {"*/*": {"schema": {}}}},
         "404": {"$ref": "#/components/responses/404"},
     }, security=PUBLIC, errors=(500,), tag="documentation"),
@@ -215,7 +216,7 @@ RESPONSES = {
     "308": error("Not the canonical URL (e.g. doubled slashes); follow Location.",
                  {"Location": header("The canonical URL.", {"type": "string", "format": "uri"})}),
     "400": error("Invalid JSON, fields or query arguments; `message` maps each to what is "
-                 "wrong."),
+                 "wrong. Also a Host header that is malformed or not trusted."),
     "401": error("Missing or wrong credentials.",
                  {"WWW-Authenticate": header("The Basic challenge.")}),
     "403": error("Registration is closed (or, with TODO_AUTH_FAILURE_STATUS=403, a failed "
