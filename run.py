@@ -19,7 +19,8 @@ def parse_args(argv=None):
                              "else todo.sqlite in the instance folder)")
     parser.add_argument("--no-demo", action="store_true",
                         help="do not create the demo account miguel/python in an empty store")
-    parser.add_argument("--debug", action="store_true", help="Flask debug mode (reloader, debug logs)")
+    parser.add_argument("--debug", action="store_true",
+                        help="Flask debug mode: the reloader and debug logs, never the debugger")
     return parser.parse_args(argv)
 
 
@@ -38,7 +39,10 @@ def main(argv=None):
         print(f" * Created the demo account {demo.USERNAME!r} (password {demo.PASSWORD!r}) "
               f"with {len(demo.TASKS)} tasks", flush=True)
     debug = args.debug or os.environ.get("FLASK_DEBUG") == "1"
-    app.run(host=args.host, port=args.port, debug=debug)
+    # Werkzeug's interactive debugger would serve a Python console at /console and
+    # HTML tracebacks: errors stay the API's JSON, in debug mode too.
+    app.run(host=args.host, port=args.port, debug=debug, use_debugger=False,
+            use_reloader=debug)
     return 0
 
 

@@ -1,9 +1,14 @@
 """Starting the service: run.py, create_app's settings, and gunicorn."""
 
+import json
 import os
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -15,9 +20,9 @@ from todo.config import ConfigError
 DEMO = basic("miguel", "python")
 
 
-def get(port, path=TASKS, headers=DEMO):
+def get(port, path=TASKS, headers=DEMO, timeout=10):
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, response.read().decode()
 
 
@@ -99,21 +104,127 @@ def test_bad_settings_raise_config_error():
         create_app({"STORE": "memory://", "AUTH_FAILURE_STATUS": 500})
 
 
-@pytest.mark.skipif(shutil.which("gunicorn") is None and not os.path.exists(
-    os.path.join(os.path.dirname(sys.executable), "gunicorn")), reason="gunicorn not installed")
+def gunicorn_path():
+    """The gunicorn of this virtual environment, else the one on PATH, else None."""
+    beside = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    return beside if os.path.exists(beside) else shutil.which("gunicorn")
+
+
+needs_gunicorn = pytest.mark.skipif(gunicorn_path() is None, reason="gunicorn not installed")
+
+
+@needs_gunicorn
 def test_gunicorn_serves_the_factory(tmp_path):
     port = free_port()
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    if not os.path.exists(gunicorn):
-        gunicorn = shutil.which("gunicorn")
-    process = subprocess.Popen(
-        [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "todo:create_app()"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TODO_STORE": f"sqlite:///{tmp_path}/g.sqlite", "TODO_DEMO": "1"})
-    try:
-        wait_for_port(port, process)
-        statuses = [get(port)[0] for _ in range(6)]
-        assert statuses == [200] * 6
-        assert get(port)[1].count('"title"') == 2   # two workers, one demo seed
-    finally:
-        stop(process)
+    env = {k: v for k, v in os.environ.items() if k != "TODO_TRUSTED_HOSTS"}
+    with open(tmp_path / "gunicorn.log", "w+") as log:
+        process = subprocess.Popen(
+            [gunicorn_path(), "-w", "2", "-b", f"127.0.0.1:{port}", "todo:create_app()"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+            env={**env, "TODO_STORE": f"sqlite:///{tmp_path}/g.sqlite", "TODO_DEMO": "1"})
+        try:
+            wait_for_port(port, process)
+            statuses = [get(port)[0] for _ in range(6)]
+            assert statuses == [200] * 6
+            assert get(port)[1].count('"title"') == 2   # two workers, one demo seed
+        finally:
+            stop(process)
+        log.seek(0)
+        # Each worker builds its app: one warning each, without TODO_TRUSTED_HOSTS.
+        assert log.read().count("TODO_TRUSTED_HOSTS is not set") == 2
+
+
+def readme_direct_command():
+    """The README's gunicorn command for clients that connect directly, as argv."""
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    block = text.split("<!-- production-direct -->", 1)[1].split("```console\n$ ", 1)[1]
+    return shlex.split(block.split("\n", 1)[0])
+
+
+def idle_connection(port):
+    """Connect to 127.0.0.1:port and send nothing."""
+    return socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+@needs_gunicorn
+def test_gunicorn_as_the_readme_runs_it_answers_beside_idle_connections(tmp_path):
+    argv = readme_direct_command()
+    assert argv[0] == "gunicorn" and "-b" in argv and "-w" in argv
+    port = free_port()
+    # Two workers, as in the issue's two idle connections against `gunicorn -w 2`.
+    argv[argv.index("-b") + 1] = f"127.0.0.1:{port}"
+    argv[argv.index("-w") + 1] = "2"
+    with open(tmp_path / "gunicorn.log", "w+") as log:
+        process = subprocess.Popen(
+            [gunicorn_path(), *argv[1:]], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "TODO_STORE": f"sqlite:///{tmp_path}/g.sqlite", "TODO_DEMO": "1",
+                 "TODO_TRUSTED_HOSTS": "127.0.0.1"})
+        idle = []
+        try:
+            wait_for_port(port, process)
+            get(port)    # both workers up and serving
+            idle = [idle_connection(port) for _ in range(2)]
+            for _ in range(3):
+                started = time.monotonic()
+                assert get(port, timeout=5)[0] == 200
+                assert time.monotonic() - started < 2
+        finally:
+            for sock in idle:
+                sock.close()
+            stop(process)
+
+
+def test_run_warns_once_without_trusted_hosts(run_server, monkeypatch):
+    monkeypatch.delenv("TODO_TRUSTED_HOSTS", raising=False)
+    process, port, log = run_server("--store", "memory://")
+    assert get(port)[0] == 200
+    log.seek(0)
+    assert log.read().count("TODO_TRUSTED_HOSTS is not set") == 1
+
+    process, port, log = run_server("--store", "memory://",
+                                    env={"TODO_TRUSTED_HOSTS": "127.0.0.1"})
+    assert get(port)[0] == 200
+    log.seek(0)
+    assert "TODO_TRUSTED_HOSTS" not in log.read()
+
+
+def json_error(port, path, method="GET", data=None, headers=DEMO):
+    """Send a request that fails; return its status and JSON body."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                     method=method, headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(request, timeout=10)
+    error = excinfo.value
+    assert error.headers.get_content_type() == "application/json"
+    return error.code, json.loads(error.read())
+
+
+def test_debug_keeps_the_reloader_and_serves_no_console(run_server):
+    process, port, log = run_server("--store", "memory://", "--debug")
+    assert get(port)[0] == 200
+    for path in ("/console", "/console?__debugger__=yes&cmd=resource&f=style.css"):
+        assert json_error(port, path) == (404, {"error": "Not found"})
+    # Failing requests stay the API's JSON errors, not the debugger's HTML pages.
+    status, body = json_error(port, TASKS, "POST", b'{"title": ',
+                              {**DEMO, "Content-Type": "application/json"})
+    assert status == 400 and body["error"] == "Bad request"
+    assert json_error(port, f"{TASKS}/999") == (404, {"error": "Not found"})
+    output = open(log.name).read()
+    assert "Debug mode: on" in output and "Restarting with" in output   # the reloader
+    assert "Debugger is active" not in output and "PIN" not in output
+    stop(process)
+    # The reloader's child went with its parent: nothing listens any more.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_in_debug_mode_a_bug_is_a_json_500():
+    app = create_app({"STORE": "memory://", "DEBUG": True})
+
+    def fail():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/todo/api/v1.0/fail", "fail", fail)
+    response = app.test_client().get("/todo/api/v1.0/fail")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal server error"}
