@@ -59,6 +59,7 @@ def test_an_outage_is_503_and_service_resumes_without_a_restart(own_server):
         response = client.get(TASKS, headers=alice)
         assert response.status_code == 503
         assert response.get_json()["error"] == "Service unavailable"
+        assert "not reachable" in response.get_json()["message"]
         assert response.headers["Retry-After"]
 
     own_server.start()

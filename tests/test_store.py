@@ -1,10 +1,11 @@
 """The store contract, run against every backend."""
 
 import threading
+import time
 
 import pytest
 
-from todo.store import DuplicateUser, StoreConfigError, open_store, sqlite_path
+from todo.store import DuplicateUser, NoSuchUser, StoreConfigError, open_store, sqlite_path
 
 
 @pytest.fixture
@@ -46,6 +47,18 @@ def test_removing_a_user_removes_their_tasks_only(store):
     assert store.get_user("alice") is None
     assert store.list_tasks(bob) == [kept]
     assert store.list_tasks(alice) == []
+
+
+def test_tasks_and_tokens_of_a_missing_user_are_refused(store):
+    # As when the account is deleted while one of its requests runs.
+    gone = store.add_user("gone", "h")["id"]
+    store.remove_user("gone")
+    with pytest.raises(NoSuchUser):
+        store.add_task(gone, "orphan")
+    with pytest.raises(NoSuchUser):
+        store.add_token(gone, "token-hash", time.time() + 60, time.time())
+    assert store.get_token_user("token-hash", time.time()) is None
+    assert store.list_tasks(gone) == []
 
 
 def test_a_new_task_has_defaults_and_version_one(store, owner):

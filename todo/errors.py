@@ -8,7 +8,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
 from todo.representations import output_json
-from todo.store import StoreUnavailable
+from todo.store import NoSuchUser, StoreUnavailable
 
 # The articles' phrases stand exactly; the rest follow their style.
 PHRASES = {
@@ -31,7 +31,7 @@ PHRASES = {
 MESSAGES = {
     405: "The method is not allowed for this URL; the Allow header lists the ones that are.",
     413: "The request body is larger than the server accepts.",
-    503: "The database is not reachable; try again shortly.",
+    503: "The service is unavailable; try again shortly.",
 }
 
 # Headers a Werkzeug exception carries that describe its HTML page, not the error.
@@ -103,7 +103,15 @@ def response_for(exc):
                               headers=headers)
     if isinstance(exc, StoreUnavailable):
         current_app.logger.warning("store unavailable: %s", exc)
-        return error_response(503, MESSAGES[503], headers={"Retry-After": "5"})
+        # The store says which trouble it is: busy, unreachable, unopenable, failing.
+        return error_response(503, exc.reason, headers={"Retry-After": "5"})
+    if isinstance(exc, NoSuchUser):
+        # The account was deleted while this request ran: the credentials name nobody now.
+        message = "The account these credentials name no longer exists."
+        if current_app.config.get("AUTH_FAILURE_STATUS") == 403:
+            return error_response(403, message, error=PHRASES[401])   # as todo.auth answers
+        challenge = 'Basic realm="Authentication Required"'
+        return error_response(401, message, headers={"WWW-Authenticate": challenge})
     # A bug: log it with its traceback, and tell the client nothing about it.
     current_app.log_exception(sys.exc_info() if sys.exc_info()[1] is exc
                               else (type(exc), exc, exc.__traceback__))

@@ -12,7 +12,19 @@ class StoreConfigError(StoreError):
 
 
 class StoreUnavailable(StoreError):
-    """The database went away while serving; the request may be retried later."""
+    """The database cannot serve right now; the request may be retried later.
+
+    ``str(exc)`` is the detail for the operator's log; ``reason`` is the sentence
+    for the client, saying which kind of trouble it is.
+    """
+
+    def __init__(self, detail, reason="The database is not reachable; try again shortly."):
+        super().__init__(detail)
+        self.reason = reason
+
+
+class NoSuchUser(StoreError):
+    """The user a call names does not exist (any longer: deleted while the request ran)."""
 
 
 class DuplicateUser(StoreError):
@@ -82,7 +94,10 @@ class TaskStore(ABC):
 
     @abstractmethod
     def add_token(self, user_id, token_hash, expires_at, now):
-        """Record a token of the user's, valid until ``expires_at``; forget those expired by ``now``."""
+        """Record a token of the user's, valid until ``expires_at``; forget those expired by ``now``.
+
+        Raise NoSuchUser if there is no user with that id.
+        """
 
     @abstractmethod
     def get_token_user(self, token_hash, now):
@@ -115,7 +130,7 @@ class TaskStore(ABC):
 
     @abstractmethod
     def add_task(self, user_id, title, description="", done=False):
-        """Create a task for the user and return it."""
+        """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
 
     @abstractmethod
     def update_task(self, user_id, task_id, changes, versions=None):

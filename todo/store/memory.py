@@ -3,7 +3,7 @@
 import itertools
 import threading
 
-from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, TaskStore,
+from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchUser, TaskStore,
                              VersionMismatch)
 
 _SORT_VALUE = {"id": lambda t: t["id"], "title": lambda t: t["title"].lower(),
@@ -72,6 +72,8 @@ class MemoryStore(TaskStore):
 
     def add_token(self, user_id, token_hash, expires_at, now):
         with self._lock:
+            if user_id not in self._names:
+                raise NoSuchUser(user_id)
             # Expired tokens go when new ones come, so the dict stays bounded.
             for expired in [h for h, (_, expiry) in self._tokens.items() if expiry <= now]:
                 del self._tokens[expired]
@@ -120,7 +122,7 @@ class MemoryStore(TaskStore):
         with self._lock:
             owned = self._owned.get(user_id)
             if owned is None:
-                raise ValueError(f"no user with id {user_id}")
+                raise NoSuchUser(user_id)
             task = {"id": self._next_task_id, "title": title,
                     "description": description, "done": done, "version": 1}
             self._next_task_id += 1

@@ -4,10 +4,10 @@ import os
 import threading
 
 import psycopg
-from psycopg.errors import UniqueViolation
+from psycopg.errors import ForeignKeyViolation, UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
                              StoreConfigError, StoreUnavailable, TaskStore)
 from todo.store.sql import Dialect, task_filter, task_order, version_matches
 
@@ -207,8 +207,12 @@ class PostgresStore(TaskStore):
     def add_token(self, user_id, token_hash, expires_at, now):
         def add(cur):
             cur.execute("DELETE FROM tokens WHERE expires_at <= %s", (now,))
-            cur.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
-                        "VALUES (%s, %s, %s)", (token_hash, user_id, expires_at))
+            try:
+                cur.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
+                            "VALUES (%s, %s, %s)", (token_hash, user_id, expires_at))
+            except ForeignKeyViolation:
+                # The account was deleted while this request ran.
+                raise NoSuchUser(user_id) from None
         self._run(add)
 
     def get_token_user(self, token_hash, now):
@@ -263,8 +267,8 @@ class PostgresStore(TaskStore):
                 cur.execute("INSERT INTO tasks (user_id, title, description, done) "
                             f"VALUES (%s, %s, %s, %s) RETURNING {_TASK_COLUMNS}",
                             (user_id, title, description, done))
-            except psycopg.errors.ForeignKeyViolation:
-                raise ValueError(f"no user with id {user_id}") from None
+            except ForeignKeyViolation:
+                raise NoSuchUser(user_id) from None
             return _task(cur.fetchone())
         return self._run(add)
 

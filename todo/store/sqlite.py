@@ -1,10 +1,12 @@
 """SQLite store: embedded, persistent, safe with many threads and worker processes."""
 
+import logging
 import os
 import sqlite3
 import threading
+from urllib.parse import quote
 
-from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
                              StoreConfigError, StoreUnavailable, TaskStore)
 from todo.store.sql import Dialect, task_filter, task_order, version_matches
 
@@ -59,6 +61,32 @@ _TASK_COLUMNS = "id, title, description, done, version"
 DIALECT = Dialect(param="?", lower="py_lower", position="instr", title_order="py_lower(title)")
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
+# The oldest SQLite that runs the store's SQL: UPDATE ... RETURNING came in 3.35.
+MIN_SQLITE_VERSION = (3, 35, 0)
+
+# The only failures a retry may cure, by primary result code (an extended code
+# keeps its primary one in the low byte), with what the client is told.  Every
+# other sqlite3 error is a bug or a damaged file: a 500, logged with its traceback.
+_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY: "The database is busy; try again shortly.",
+    sqlite3.SQLITE_CANTOPEN: "The database file cannot be opened; try again later.",
+    sqlite3.SQLITE_IOERR: "The database file cannot be read or written (an I/O error); "
+                          "try again later.",
+}
+_MOVED = "The database file was removed or replaced while the server was using it; " \
+         "try again later."
+
+log = logging.getLogger(__name__)
+
+
+def _unavailable(exc):
+    """Return the StoreUnavailable that a sqlite3 error means, or None if it is a bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _UNAVAILABLE.get(code & 0xFF) if code is not None else None
+    if reason is None:
+        return None
+    return StoreUnavailable(f"{exc} ({exc.sqlite_errorname})", reason)
+
 
 
 def _lower(text):
@@ -76,6 +104,13 @@ def _statements(script):
             statement = ""
 
 
+def _no_such_user(exc, user_id):
+    """Return NoSuchUser for a refused foreign key; re-raise any other IntegrityError."""
+    if exc.sqlite_errorcode != sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+        raise exc
+    return NoSuchUser(user_id)
+
+
 def _task(row):
     return {"id": row[0], "title": row[1], "description": row[2],
             "done": bool(row[3]), "version": row[4]}
@@ -90,23 +125,70 @@ class SQLiteStore(TaskStore):
 
     def __init__(self, path):
         self.path = path
+        # Absolute once: every later connection opens the very file this one did.
+        self._abspath = os.path.abspath(path)
         self._local = threading.local()
-        parent = os.path.dirname(os.path.abspath(path))
+        self._moved_noticed = None   # the pid that logged the file's disappearance
+        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
+            raise StoreConfigError(
+                f"SQLite {sqlite3.sqlite_version} is too old for the SQLite store: it needs "
+                f"{'.'.join(map(str, MIN_SQLITE_VERSION))} or newer (for RETURNING)")
         try:
-            os.makedirs(parent, exist_ok=True)
+            self._open_first()
             self._migrate()
+            self._check_writable()
         except (OSError, sqlite3.Error, StoreUnavailable) as exc:
+            self.close()
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY:
+                exc = (f"it cannot be written ({exc}); this user needs write access to the "
+                       f"file and to its folder, where the -wal and -shm files are made")
             raise StoreConfigError(f"cannot use SQLite database {path!r}: {exc}") from None
+        except StoreConfigError:
+            self.close()
+            raise
 
-    def _connect(self):
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S,
+    def _open_first(self):
+        """Open this process's first connection, creating the database only if there is none."""
+        os.makedirs(os.path.dirname(self._abspath), exist_ok=True)
+        exists = os.path.exists(self._abspath)
+        if not exists and any(os.path.exists(self._abspath + suffix)
+                              for suffix in ("-wal", "-shm")):
+            # Its journal outlived it: it was removed under a server that may still
+            # run.  A new database here would split the data (and meet the old journal).
+            raise StoreConfigError(
+                f"cannot use SQLite database {self.path!r}: it is missing but its -wal or "
+                f"-shm file is still there, so it was removed while in use; restore it, or "
+                f"stop every server using it and remove those files too")
+        self._local.conn = self._connect(create=not exists)
+        self._local.pid = os.getpid()
+        stat = os.stat(self._abspath)
+        # What the file is, so that a removed or replaced one is noticed (_check_file).
+        self._file_id = (stat.st_dev, stat.st_ino)
+
+    def _check_writable(self):
+        # A read-only file opens, answers reads and begins write transactions: only a
+        # real write finds out, so make one that changes nothing (SQLITE_READONLY if not).
+        def rewrite(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        self._write(rewrite)
+
+    def _connect(self, create=False):
+        # mode=rw: a database that has gone missing is an error, never a new empty one
+        # (only the first connection of a store may create it).
+        uri = f"file:{quote(self._abspath)}?mode={'rwc' if create else 'rw'}"
+        conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S,
                                isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable across process crashes in WAL mode; only a power
-        # loss can drop the last commits.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.create_function("py_lower", 1, _lower, deterministic=True)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable across process crashes in WAL mode; only a power
+            # loss can drop the last commits.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.create_function("py_lower", 1, _lower, deterministic=True)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @property
@@ -118,16 +200,42 @@ class SQLiteStore(TaskStore):
             local.pid = os.getpid()
         return local.conn
 
+    def _check_file(self):
+        """Refuse to go on if the path no longer names the file the store opened.
+
+        A connection keeps using a removed file, and one replaced under it: its
+        writes would be answered as stored, and lost (or split from the new file's).
+        """
+        try:
+            stat = os.stat(self._abspath)
+            if (stat.st_dev, stat.st_ino) == self._file_id:
+                return
+            what = "replaced"
+        except FileNotFoundError:
+            what = "removed"
+        if self._moved_noticed != os.getpid():
+            self._moved_noticed = os.getpid()
+            log.error("SQLite database %s was %s while in use: answering 503 until the "
+                      "server is restarted on a restored file", self._abspath, what)
+        raise StoreUnavailable(f"SQLite database {self._abspath} was {what} while in use",
+                               _MOVED)
+
     def _read(self, sql, params=()):
         try:
-            return self._conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            conn = self._conn
+            self._check_file()
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise   # a bug or a damaged file: a 500, logged with its traceback
+            raise unavailable from exc
 
     def _write(self, work, begin="BEGIN IMMEDIATE"):
         """Run ``work(conn)`` in one transaction (a write one by default) and return its result."""
-        conn = self._conn
         try:
+            conn = self._conn
+            self._check_file()
             conn.execute(begin)
             try:
                 result = work(conn)
@@ -136,8 +244,11 @@ class SQLiteStore(TaskStore):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except sqlite3.Error as exc:
+            unavailable = _unavailable(exc)
+            if unavailable is None:
+                raise   # a bug or a damaged file: a 500, logged with its traceback
+            raise unavailable from exc
         return result
 
     def _migrate(self):
@@ -205,8 +316,12 @@ class SQLiteStore(TaskStore):
     def add_token(self, user_id, token_hash, expires_at, now):
         def add(conn):
             conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
-            conn.execute("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
-                         (token_hash, user_id, expires_at))
+            try:
+                conn.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
+                             "VALUES (?, ?, ?)", (token_hash, user_id, expires_at))
+            except sqlite3.IntegrityError as exc:
+                # The account was deleted while this request ran.
+                raise _no_such_user(exc, user_id) from None
         self._write(add)
 
     def get_token_user(self, token_hash, now):
@@ -263,8 +378,8 @@ class SQLiteStore(TaskStore):
                 cur = conn.execute(
                     "INSERT INTO tasks (user_id, title, description, done) VALUES (?, ?, ?, ?)",
                     (user_id, title, description, int(done)))
-            except sqlite3.IntegrityError:
-                raise ValueError(f"no user with id {user_id}") from None
+            except sqlite3.IntegrityError as exc:
+                raise _no_such_user(exc, user_id) from None
             return {"id": cur.lastrowid, "title": title, "description": description,
                     "done": bool(done), "version": 1}
         return self._write(add)
