@@ -217,7 +217,7 @@ RESPONSES = {
                  {"Location": header("The canonical URL.", {"type": "string", "format": "uri"})}),
     "400": error("Invalid JSON, fields or query arguments; `message` maps each to what is "
                  "wrong. Also a Host header that is malformed or not trusted."),
-    "401": error("Missing or wrong credentials.",
+    "401": error("Missing or wrong credentials, or an account deleted while its request ran.",
                  {"WWW-Authenticate": header("The Basic challenge.")}),
     "403": error("Registration is closed (or, with TODO_AUTH_FAILURE_STATUS=403, a failed "
                  "login)."),
@@ -230,7 +230,8 @@ RESPONSES = {
     "429": error("Too many failed logins from this address or at this username.",
                  {"Retry-After": header("Seconds to wait.")}),
     "500": error("A bug; logged, never detailed."),
-    "503": error("The database is unreachable; retry later.",
+    "503": error("The database is busy, cannot be opened, fails or is unreachable; `message` "
+                 "says which. Retry later.",
                  {"Retry-After": header("Seconds to wait.")}),
 }
 
