@@ -6,6 +6,7 @@ from flask_cors import CORS
 from todo import config, demo, deployment
 from todo.api import Api
 from todo.cli import users_cli
+from todo.converters import IdConverter
 from todo.credentials import VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
 from todo.resources import TaskAPI, TaskListAPI
@@ -38,15 +39,17 @@ def create_app(test_config=None):
     app.cli.add_command(users_cli)
 
     # The route table: every URL of the service, with its endpoint name.
+    # Ids are ASCII digits without leading zeros: one URL per task or account.
+    app.url_map.converters["id"] = IdConverter
     api = Api(app)
     resources = {"store": store}
     api.add_resource(TaskListAPI, "/todo/api/v1.0/tasks", endpoint="tasks",
                      resource_class_kwargs=resources)
-    api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<int:id>", endpoint="task",
+    api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<id:id>", endpoint="task",
                      resource_class_kwargs=resources)
     api.add_resource(UserListAPI, "/todo/api/v1.0/users", endpoint="users",
                      resource_class_kwargs=resources)
-    api.add_resource(UserAPI, "/todo/api/v1.0/users/<int:id>", endpoint="user",
+    api.add_resource(UserAPI, "/todo/api/v1.0/users/<id:id>", endpoint="user",
                      resource_class_kwargs=resources)
     api.add_resource(TokenAPI, "/todo/api/v1.0/tokens", endpoint="tokens",
                      resource_class_kwargs=resources)

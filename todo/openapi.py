@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_restful import fields as restful_fields
 
 from todo import fields, resources, users
+from todo.converters import IdConverter
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -264,7 +265,8 @@ SCHEMAS = {
 }
 
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_PARAMETER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, "path": {"type": "string"},
+_PARAMETER_SCHEMAS = {"id": IdConverter.schema, "int": {"type": "integer", "minimum": 0},
+                      "path": {"type": "string"},
                       None: {"type": "string"}, "default": {"type": "string"}}
 EXAMPLES = {"filename": {"example": "swagger-ui.css"}, "id": {"example": 1}}
 
