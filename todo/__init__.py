@@ -6,6 +6,7 @@ from flask_cors import CORS
 from todo import config, demo, deployment
 from todo.api import Api
 from todo.cli import users_cli
+from todo.client import add_client
 from todo.converters import IdConverter
 from todo.credentials import VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
@@ -56,6 +57,8 @@ def create_app(test_config=None):
     api.add_resource(OpenAPIDocument, "/todo/api/v1.0/openapi.json", endpoint="openapi")
     api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
     api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
+    # The web client: GET / answers its page; its script and stylesheet are static files.
+    add_client(app)
 
     if app.config["CORS_ORIGINS"]:
         # Preflights need no credentials (OPTIONS never asks for them); browsers may

@@ -206,6 +206,18 @@ OPERATIONS = {
         "200": {"description": "The docs page.",
                 "content": {"text/html": {"schema": {"type": "string"}}}},
     }, security=PUBLIC, errors=(500,), tag="documentation"),
+    ("client", "get"): operation("The web client's page", {
+        "200": {"description": "The To-Do list in the browser: an HTML page that loads "
+                               "/static/app.js and /static/app.css, under a strict "
+                               "Content-Security-Policy. Its meta element todo-registration "
+                               "says whether registration is open.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+                "headers": {"Content-Security-Policy": header("Only this origin; no inline "
+                                                              "script or style; never framed."),
+                            "ETag": header("The page's validator.")}},
+        "304": {"description": "Not modified (If-None-Match named the page's ETag).",
+                "headers": {"ETag": header("The page's validator.")}},
+    }, security=PUBLIC, errors=(500,), tag="client"),
     ("docs_asset", "get"): operation("A file of the docs page", {
         "200": {"description": "Swagger UI's stylesheet or script, or the page's start script.",
                 "content": {"*/*": {"schema": {}}}},
@@ -304,7 +316,8 @@ def build(app):
         "paths": paths,
         "tags": [{"name": "tasks", "description": "Your to-do list."},
                  {"name": "accounts", "description": "Your account, and tokens."},
-                 {"name": "documentation", "description": "This description of the API."}],
+                 {"name": "documentation", "description": "This description of the API."},
+                 {"name": "client", "description": "The To-Do list in the browser."}],
         "components": {
             "schemas": SCHEMAS,
             "responses": RESPONSES,
