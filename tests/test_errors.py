@@ -67,7 +67,7 @@ def test_json_with_a_charset_is_fine(client, alice):
 
 
 @pytest.mark.parametrize("body", [
-    b"{", b'{"title": }', b"{'title': 'x'}", b'{"title": "x",}', b"\xff\xfe\x00garbage",
+    b"{", b'{"title": }', b"{'title': 'x'}", b'{"title": "x",}', b'{"title": "\xff\xfe"}',
     b'{"title": NaN}', b'{"title": "x", "done": Infinity}', b"[" * 100_000,
     b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
 ])

@@ -1,5 +1,6 @@
 """The one JSON error shape, and the handlers that turn every failure into it."""
 
+import itertools
 import sys
 
 from flask import current_app, has_request_context, request
@@ -50,6 +51,9 @@ class ApiError(HTTPException):
 
 
 PROBLEM_JSON = "application/problem+json"
+# An error body names at most this many fields; "error_count" then says how many
+# there were (a body of 100,000 unknown members must not get a 2 MB answer).
+FIELD_ERRORS_SHOWN = 20
 
 
 def error_response(status, message=None, error=None, headers=None):
@@ -57,23 +61,32 @@ def error_response(status, message=None, error=None, headers=None):
 
     A client that prefers application/problem+json gets the same error as an
     RFC 9457 document instead: type, title, status, detail, and ``errors``
-    (field -> message) where the detail is per field.
+    (field -> message) where the detail is per field. Either lists the first
+    FIELD_ERRORS_SHOWN field errors, with ``error_count`` when there were more.
     """
     phrase = error or PHRASES.get(status) or HTTP_STATUS_CODES.get(status, "Error")
-    if wants_problem_details():
+    count = len(message) if isinstance(message, dict) else 0
+    if count > FIELD_ERRORS_SHOWN:
+        message = dict(itertools.islice(message.items(), FIELD_ERRORS_SHOWN))
+    problem = wants_problem_details()
+    if problem:
         body = {"type": "about:blank", "title": phrase, "status": status}
         if isinstance(message, dict):
-            body["detail"] = "Some inputs are not valid; see errors."
+            body["detail"] = "Some inputs are not valid; see errors." \
+                if count <= FIELD_ERRORS_SHOWN else \
+                f"{count} inputs are not valid; errors lists the first {FIELD_ERRORS_SHOWN}."
             body["errors"] = message
         elif message is not None:
             body["detail"] = message
-        response = output_json(body, status, headers)
-        response.mimetype = PROBLEM_JSON
     else:
         body = {"error": phrase}
         if message is not None:
             body["message"] = message
-        response = output_json(body, status, headers)
+    if count > FIELD_ERRORS_SHOWN:
+        body["error_count"] = count
+    response = output_json(body, status, headers)
+    if problem:
+        response.mimetype = PROBLEM_JSON
     # The error's shape depends on Accept: caches must not serve one for the other.
     response.vary.add("Accept")
     return response

@@ -5,6 +5,7 @@ which the OpenAPI document is built.
 """
 
 import re
+import unicodedata
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # What the schema can say of it: lone surrogates cannot appear in a JSON Schema
@@ -13,13 +14,33 @@ _UNSTORABLE_CHARS = r"\x00"
 # Python's whitespace (what str.strip() removes), spelled out: a pattern's \s means
 # something else in JSON Schema's regex dialect (ECMA-262 has no \x85, for one).
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# What shows nothing, besides whitespace: control characters (Cc), format characters
+# (Cf: zero-width space and joiners, bidi controls, BOM, tags...), and the other
+# default-ignorable or blank code points (Hangul fillers, variation selectors,
+# braille blank). Cf as of Unicode 15.1; tests/test_bodies.py notices a newer one.
+_INVISIBLE_RANGES = (
+    (0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F), (0x600, 0x605), (0x61C, 0x61C),
+    (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891), (0x8E2, 0x8E2), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F),
+    (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+# As a regex class body: BMP ones escaped as Python re, ECMA-262 and the fuzzer's engine
+# all read them; the others (which \u cannot spell) as the characters themselves.
+_INVISIBLE = "".join(
+    "-".join(dict.fromkeys(rf"\u{c:04x}" if c < 0x10000 else chr(c) for c in (low, high)))
+    for low, high in _INVISIBLE_RANGES)
+_VISIBLE = re.compile(rf"[^{_SPACE}{_INVISIBLE}]")
 
 
-def text(max_length, *, strip=False, required=False, null_as=None, min_length=0):
+def text(max_length, *, strip=False, required=False, null_as=None, min_length=0, nfc=False):
     """Return a validator for a JSON string of at most ``max_length`` characters.
 
-    With ``strip`` the value is trimmed first and its length counted after; with
-    ``required`` an empty (or all-blank) string is refused; with ``null_as`` a
+    With ``nfc`` the value is put in Unicode NFC (one spelling for ``é``, however
+    typed), and with ``strip`` trimmed of whitespace; its length is counted after
+    both. With ``required`` a string with nothing visible (empty, blank, or only
+    zero-width and other invisible characters) is refused; with ``null_as`` a
     JSON null is accepted and stands for that value (merge-patch clearing).
     """
     def validate(value):
@@ -30,9 +51,11 @@ def text(max_length, *, strip=False, required=False, null_as=None, min_length=0)
         if _UNSTORABLE.search(value):
             # Lone surrogates are not text, and no database stores NUL in text.
             raise ValueError("Must be text without NUL characters or lone surrogates")
+        if nfc:
+            value = unicodedata.normalize("NFC", value)
         if strip:
             value = value.strip()
-        if required and not value:
+        if required and not _VISIBLE.search(value):
             raise ValueError("Must not be empty")
         if len(value) > max_length:
             raise ValueError(f"Must be at most {max_length} characters")
@@ -51,6 +74,12 @@ def text(max_length, *, strip=False, required=False, null_as=None, min_length=0)
                            "pattern": rf"^[^{_UNSTORABLE_CHARS}]*$"}
         if required or min_length:
             validate.schema["minLength"] = max(1 if required else 0, min_length)
+    if required:
+        # Something visible, anywhere: a second pattern (a schema takes one per object).
+        validate.schema["allOf"] = [{"pattern": rf"[^{_SPACE}{_INVISIBLE}]"}]
+    if nfc:
+        validate.schema["description"] = ("Stored in Unicode NFC; the length is counted "
+                                          "after normalisation.")
     if null_as is not None:
         validate.schema = {"type": ["string", "null"], **{k: v for k, v in validate.schema.items()
                                                           if k != "type"}}

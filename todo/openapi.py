@@ -15,6 +15,7 @@ from flask_restful import fields as restful_fields
 
 from todo import fields, resources, users
 from todo.converters import IdConverter
+from todo.errors import FIELD_ERRORS_SHOWN
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
@@ -229,7 +230,8 @@ RESPONSES = {
     "308": error("Not the canonical URL (e.g. doubled slashes); follow Location.",
                  {"Location": header("The canonical URL.", {"type": "string", "format": "uri"})}),
     "400": error("Invalid JSON, fields or query arguments; `message` maps each to what is "
-                 "wrong. Also a Host header that is malformed or not trusted."),
+                 f"wrong (the first {FIELD_ERRORS_SHOWN}; `error_count` says how many when "
+                 "there were more). Also a Host header that is malformed or not trusted."),
     "401": error("Missing or wrong credentials, or an account deleted while its request ran.",
                  {"WWW-Authenticate": header("The Basic challenge.")}),
     "403": error("Registration is closed (or, with TODO_AUTH_FAILURE_STATUS=403, a failed "
@@ -239,7 +241,7 @@ RESPONSES = {
     "405": error("Method not allowed.", {"Allow": header("The methods allowed.")}),
     "412": error("If-Match names no current ETag of the task: it changed; nothing was done."),
     "413": error("The body is larger than the server accepts."),
-    "415": error("The body is missing or of another media type."),
+    "415": error("The body is missing, of another media type, or not in UTF-8."),
     "429": error("Too many failed logins from this address or at this username.",
                  {"Retry-After": header("Seconds to wait.")}),
     "500": error("A bug; logged, never detailed."),
@@ -248,6 +250,10 @@ RESPONSES = {
                  {"Retry-After": header("Seconds to wait.")}),
 }
 
+ERROR_COUNT = {"type": "integer", "minimum": FIELD_ERRORS_SHOWN + 1,
+               "description": "How many field errors there were in all; given only when "
+                              "there were more than the field map lists."}
+
 SCHEMAS = {
     "Task": object_schema(fields.task_fields),
     "User": object_schema(fields.user_fields),
@@ -255,9 +261,12 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "error": {"type": "string", "description": "A short phrase, e.g. Not found."},
-            "message": {"description": "A sentence, or an object mapping field to message.",
+            "message": {"description": "A sentence, or an object mapping field to message "
+                                       f"(at most {FIELD_ERRORS_SHOWN}).",
                         "oneOf": [{"type": "string"},
-                                  {"type": "object", "additionalProperties": {"type": "string"}}]},
+                                  {"type": "object", "additionalProperties": {"type": "string"},
+                                   "maxProperties": FIELD_ERRORS_SHOWN}]},
+            "error_count": ERROR_COUNT,
         },
         "required": ["error"],
         "additionalProperties": False,
@@ -270,7 +279,9 @@ SCHEMAS = {
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                       "maxProperties": FIELD_ERRORS_SHOWN},
+            "error_count": ERROR_COUNT,
         },
         "required": ["type", "title", "status"],
     },

@@ -22,23 +22,27 @@ PER_PAGE, PER_PAGE_MAX = 100, 1000
 # Clients may send back what they received; these are read-only and ignored.
 READ_ONLY = ("id", "uri")
 MERGE_PATCH = "application/merge-patch+json"
+# Stored text is NFC; a title must show something (not only blanks or zero-width marks).
+task_title = inputs.text(TITLE_MAX, strip=True, required=True, nfc=True)
+task_description = inputs.text(DESCRIPTION_MAX, nfc=True)
 
 new_task_parser = JsonBodyParser(ignore=READ_ONLY)
-new_task_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True, required=True),
-                             required=True, missing_message="No task title provided")
-new_task_parser.add_argument("description", type=inputs.text(DESCRIPTION_MAX),
-                             default="", store_missing=True)
+new_task_parser.add_argument("title", type=task_title, required=True,
+                             missing_message="No task title provided")
+new_task_parser.add_argument("description", type=task_description, default="",
+                             store_missing=True)
 new_task_parser.add_argument("done", type=inputs.boolean, default=False, store_missing=True)
 
 task_update_parser = JsonBodyParser(ignore=READ_ONLY)
-task_update_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True, required=True))
-task_update_parser.add_argument("description", type=inputs.text(DESCRIPTION_MAX))
+task_update_parser.add_argument("title", type=task_title)
+task_update_parser.add_argument("description", type=task_description)
 task_update_parser.add_argument("done", type=inputs.boolean)
 
 # RFC 7396: members replace, and null removes, which for a description means "".
 task_patch_parser = JsonBodyParser(ignore=READ_ONLY, media_types=(MERGE_PATCH, "application/json"))
-task_patch_parser.add_argument("title", type=inputs.text(TITLE_MAX, strip=True, required=True))
-task_patch_parser.add_argument("description", type=inputs.text(DESCRIPTION_MAX, null_as=""))
+task_patch_parser.add_argument("title", type=task_title)
+task_patch_parser.add_argument("description",
+                               type=inputs.text(DESCRIPTION_MAX, null_as="", nfc=True))
 task_patch_parser.add_argument("done", type=inputs.boolean)
 
 task_list_parser = QueryParser()
@@ -47,8 +51,8 @@ task_list_parser.add_argument("page", type=inputs.whole_number(1, 10**9), defaul
 task_list_parser.add_argument("per_page", type=inputs.whole_number(1, PER_PAGE_MAX),
                               default=PER_PAGE, store_missing=True)
 task_list_parser.add_argument("done", type=inputs.query_boolean)
-task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX))
-task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX))
+task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX, nfc=True))
+task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX, nfc=True))
 task_list_parser.add_argument("sort", type=inputs.sort_keys(SORT_KEYS))
 
 
