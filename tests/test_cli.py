@@ -20,10 +20,10 @@ def test_add_reads_the_password_from_stdin(runner, client):
 
 
 def test_add_asks_for_the_password_twice(runner, client):
-    result = runner.invoke(args=["users", "add", "carol"], input="pw-one\npw-one\n")
+    result = runner.invoke(args=["users", "add", "carol"], input="pw-one-two\npw-one-two\n")
     assert result.exit_code == 0, result.output
     assert "Password:" in result.output and "Repeat" in result.output
-    assert client.get(TASKS, headers=basic("carol", "pw-one")).status_code == 200
+    assert client.get(TASKS, headers=basic("carol", "pw-one-two")).status_code == 200
 
 
 def test_add_refuses_passwords_that_do_not_match(runner, store):
@@ -74,7 +74,7 @@ def test_list(runner):
 def test_store_option_names_another_store(runner, tmp_path):
     url = f"sqlite:///{tmp_path}/other.sqlite"
     result = runner.invoke(args=["users", "add", "dave", "--password-stdin", "--store", url],
-                           input="pw\n")
+                           input="dave-pass\n")
     assert result.exit_code == 0, result.output
     other = open_store(url)
     try:
@@ -94,10 +94,70 @@ def test_the_real_flask_command_reads_todo_store(tmp_path):
     url = f"sqlite:///{tmp_path}/cli.sqlite"
     env = {**os.environ, "TODO_STORE": url}
     flask = [sys.executable, "-m", "flask", "--app", "todo", "users"]
-    added = subprocess.run([*flask, "add", "erin", "--password-stdin"], input="pw\n",
+    added = subprocess.run([*flask, "add", "erin", "--password-stdin"], input="erin-pass\n",
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert added.returncode == 0, added.stderr
     listed = subprocess.run([*flask, "list"], capture_output=True, text=True, env=env,
                             cwd=ROOT, timeout=60)
     assert listed.stdout.split() == ["erin"]
     assert create_app({"STORE": url}).extensions["todo.store"].get_user("erin")
+
+
+def _one_line_failure(result):
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    return result.output
+
+
+@pytest.mark.parametrize("username", ["miguel ", " miguel", "a:b", "..", ".hidden", "-rf", "",
+                                      "émile", "x" * 65, "tab\tname", "\udcff"])
+def test_add_refuses_a_username_the_api_would_refuse(runner, store, username):
+    result = runner.invoke(args=["users", "add", "--password-stdin", "--", username],
+                           input="long-enough\n")
+    assert "invalid username" in _one_line_failure(result)
+    assert [u["username"] for u in store.list_users()] == ["alice", "bob"]
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("x", "at least 8"), ("seven77", "at least 8"), ("x" * 1025, "at most 1024"),
+    ("long\x00enough", "NUL"),
+])
+def test_add_refuses_a_password_the_api_would_refuse(runner, store, password, reason):
+    result = runner.invoke(args=["users", "add", "carol", "--password-stdin"],
+                           input=password + "\n")
+    output = _one_line_failure(result)
+    assert "invalid password" in output and reason in output
+    assert store.get_user("carol") is None
+
+
+def test_add_refuses_a_password_that_is_not_utf_8(runner, store):
+    result = runner.invoke(args=["users", "add", "carol", "--password-stdin"],
+                           input=b"long-\xffenough\n")
+    assert "the password is not text" in _one_line_failure(result)
+    assert store.get_user("carol") is None
+
+
+@pytest.mark.parametrize("taken", ["ALICE", "Alice", "ａｌｉｃｅ"])
+def test_add_refuses_a_name_taken_in_another_case_or_width(runner, store, taken):
+    before = store.list_users()
+    result = runner.invoke(args=["users", "add", taken, "--password-stdin"],
+                           input="long-enough\n")
+    assert "'alice' exists already" in _one_line_failure(result)
+    assert store.list_users() == before
+
+
+def test_add_stores_the_name_normalised(runner, client, store):
+    result = runner.invoke(args=["users", "add", "Ｃａｒｏｌ", "--password-stdin"],
+                           input="carol-pass\n")
+    assert result.exit_code == 0, result.output
+    assert "'Carol'" in result.output
+    assert store.get_user("carol")["username"] == "Carol"
+    assert client.get(TASKS, headers=basic("carol", "carol-pass")).status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["ALICE", "Alice", "ａｌｉｃｅ"])
+def test_remove_finds_the_user_in_any_case(runner, store, spelling):
+    result = runner.invoke(args=["users", "remove", spelling])
+    assert result.exit_code == 0, result.output
+    assert "'alice'" in result.output
+    assert store.get_user("alice") is None and store.get_user("bob") is not None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from todo.store import open_store
+from todo.store import DuplicateUser, open_store
 
 NOW = 1_800_000_000.0
 
@@ -62,3 +62,34 @@ def test_expired_tokens_are_forgotten_when_new_ones_come(store, alice):
     store.add_token(alice["id"], "new", NOW + 100, NOW + 50)
     assert store.delete_token("old") is False   # already purged
     assert store.get_token_user("new", NOW + 50) == alice
+
+
+@pytest.mark.parametrize("spelling", ["Alice", "ALICE", "ａｌｉｃｅ", "ＡＬＩＣＥ"])
+def test_names_differing_in_case_or_width_are_one_name(store, alice, spelling):
+    with pytest.raises(DuplicateUser):
+        store.add_user(spelling, "hash-2")
+    assert store.list_users() == [alice]
+
+
+@pytest.mark.parametrize("spelling", ["alice", "Alice", "ALICE", "ａｌｉｃｅ"])
+def test_a_user_is_found_and_removed_by_any_spelling_of_the_name(store, alice, spelling):
+    assert store.get_user(spelling) == alice
+    assert store.remove_user(spelling) is True
+    assert store.get_user("alice") is None
+    assert store.remove_user(spelling) is False
+
+
+def test_a_name_is_stored_normalised_and_keeps_its_case(store):
+    susan = store.add_user("Ｓｕｓａｎ", "hash-s")   # full-width letters
+    assert susan["username"] == "Susan"
+    assert store.get_user("susan") == susan
+    assert [u["username"] for u in store.list_users()] == ["Susan"]
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "\x00", "a\ud800", "\udcff"])
+def test_a_name_no_database_can_hold_names_nobody(store, alice, name):
+    assert store.get_user(name) is None
+    assert store.remove_user(name) is False
+    with pytest.raises(ValueError):
+        store.add_user(name, "hash-x")
+    assert store.list_users() == [alice]

@@ -1,9 +1,13 @@
 """UserListAPI (registration) and UserAPI (one's own account)."""
 
+import re
+import sys
+
+import jsonschema
 import pytest
 
 from conftest import TASKS, basic
-from todo import create_app
+from todo import create_app, usernames, users
 
 USERS = "/todo/api/v1.0/users"
 
@@ -48,7 +52,7 @@ def test_a_taken_username_is_409(open_app, client):
     assert client.get(TASKS, headers=basic("susan", "another-one")).status_code == 401
 
 
-NAME_RULE = "Must be 1 to 64 letters, digits, '.', '_' or '-'"
+NAME_RULE = usernames.RULE
 
 
 @pytest.mark.parametrize("body, errors", [
@@ -57,6 +61,14 @@ NAME_RULE = "Must be 1 to 64 letters, digits, '.', '_' or '-'"
     ({"username": "with space", "password": "long-enough"}, {"username": NAME_RULE}),
     ({"username": "colon:name", "password": "long-enough"}, {"username": NAME_RULE}),
     ({"username": "émile", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "..", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": ".hidden", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "-flag", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "_x", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "susan ", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "ｓｕｓａｎ：x", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "a\u0000", "password": "long-enough"}, {"username": NAME_RULE}),
+    ({"username": "\ud800x", "password": "long-enough"}, {"username": NAME_RULE}),
     ({"username": 5, "password": "long-enough"}, {"username": "Must be a string, not a number"}),
     ({"username": "ok", "password": "short"}, {"password": "Must be at least 8 characters"}),
     ({"username": "ok", "password": "x" * 1025}, {"password": "Must be at most 1024 characters"}),
@@ -121,3 +133,66 @@ def test_delete_the_account_and_its_tasks(client, alice, alice_uri, store):
 
 def test_listing_users_is_not_offered(client, alice):
     assert client.get(USERS, headers=alice).status_code == 405
+
+
+@pytest.mark.parametrize("taken", ["Susan", "SUSAN", "ｓｕｓａｎ", "ＳＵＳＡＮ"])
+def test_a_name_taken_in_another_case_or_width_is_409(open_app, client, store, taken):
+    assert register(client, "susan").status_code == 201
+    response = register(client, taken, password="another-one")
+    assert response.status_code == 409
+    assert response.get_json()["message"] == {"username": "Already taken"}
+    assert [u["username"] for u in store.list_users()] == ["alice", "bob", "susan"]
+
+
+def test_a_name_is_stored_normalised_and_logs_in_in_any_case(open_app, client, store):
+    response = register(client, "Ｓｕｓａｎ.Ｂ")   # full-width letters
+    assert response.status_code == 201
+    assert response.get_json()["user"]["username"] == "Susan.B"
+    assert store.get_user("susan.b")["username"] == "Susan.B"
+    for spelling in ("Susan.B", "susan.b", "SUSAN.B", "Ｓｕｓａｎ.Ｂ"):
+        assert client.get(TASKS, headers=basic(spelling, "long-enough")).status_code == 200
+
+
+def test_a_login_finds_the_user_by_any_case_of_the_name(client, alice):
+    assert client.get(TASKS, headers=basic("ALICE", "alice-secret")).status_code == 200
+    assert client.get(TASKS, headers=basic("Alice", "wrong-secret")).status_code == 401
+
+
+def _schema_accepts(name):
+    return jsonschema.Draft202012Validator(users.username.schema).is_valid(name)
+
+
+def _validator_accepts(name):
+    try:
+        users.username(name)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name, accepted", [
+    ("miguel", True), ("Miguel", True), ("a", True), ("x" * 64, True), ("x" * 65, False),
+    ("", False), ("..", False), ("a..b", True), ("-a", False), ("0-a_b.c", True),
+    ("ｍｉｇｕｅｌ", True), ("ﬁle", True), ("a‥b", True), ("‥a", False), ("⑩" * 32, True),
+    ("𝐦𝐢𝐠𝐮𝐞𝐥", True), ("e\u0301", False), ("é", False), ("мiguel", False), ("a:b", False),
+    ("a b", False), ("a\x00", False), ("a\ud800", False), ("⑴", False), ("ǅ", False),
+])
+def test_the_username_schema_says_what_the_validator_does(name, accepted):
+    assert _schema_accepts(name) is accepted
+    assert _validator_accepts(name) is accepted
+
+
+def test_the_username_schema_counts_the_length_before_normalising():
+    # The one thing JSON Schema cannot say, and the description does: ⑩ is two.
+    assert _schema_accepts("⑩" * 33) and not _validator_accepts("⑩" * 33)
+
+
+def test_the_username_pattern_admits_exactly_the_characters_that_normalise_into_the_rule():
+    # Every code point, in every plane: the pattern's classes are built from the first
+    # two, and this notices a Unicode version that maps characters elsewhere to ASCII.
+    pattern, rule = re.compile(users.username.schema["pattern"]), re.compile(usernames.PATTERN)
+    wrong = [hex(point) for point in range(sys.maxunicode + 1)
+             if not 0xD800 <= point <= 0xDFFF
+             for name in (chr(point), "a" + chr(point))
+             if bool(pattern.search(name)) is not bool(rule.fullmatch(usernames.normalize(name)))]
+    assert wrong == []

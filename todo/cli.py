@@ -6,8 +6,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from todo import usernames
 from todo.credentials import hash_password
 from todo.store import DuplicateUser, StoreError, open_store
+from todo.users import password as password_rule
 
 # AppGroup: each command runs inside the app context, so it sees the app's store.
 users_cli = AppGroup("users", help="Add, remove and list the users of the service.")
@@ -27,13 +29,25 @@ def _store(store_url):
 
 
 def _read_password(from_stdin):
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    """Read the password, and hold it to the API's rule (8 to 1,024 characters of text)."""
+    try:
+        if from_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    except UnicodeDecodeError:
+        raise click.ClickException("the password is not text in this terminal's encoding") \
+            from None
     if not password:
         raise click.ClickException("the password must not be empty")
-    return password
+    try:
+        return password_rule(password)
+    except ValueError as exc:
+        raise click.ClickException(f"invalid password: {exc}") from None
+
+
+def _exists(user):
+    return click.ClickException(f"user {user!r} exists already")
 
 
 @users_cli.command("add")
@@ -42,28 +56,38 @@ def _read_password(from_stdin):
               help="Read the password from the first line of standard input.")
 @store_option
 def add_user(username, password_stdin, store_url):
-    """Create a user; asks for the password twice."""
+    """Create a user; asks for the password twice.
+
+    The rules are the API's: the username is 1 to 64 letters, digits, '.', '_'
+    or '-', starting with a letter or a digit, unique ignoring case; the
+    password 8 to 1,024 characters.
+    """
+    try:
+        name = usernames.check(username)
+    except ValueError as exc:
+        raise click.ClickException(f"invalid username {username!r}: {exc}") from None
     store = _store(store_url)
-    if not username.strip():
-        raise click.ClickException("the username must not be empty")
-    if store.get_user(username) is not None:
-        raise click.ClickException(f"user {username!r} exists already")
+    taken = store.get_user(name)
+    if taken is not None:   # before asking for a password that could not be used
+        raise _exists(taken["username"])
     password = _read_password(password_stdin)
     try:
-        store.add_user(username, hash_password(password))
+        store.add_user(name, hash_password(password))
     except DuplicateUser:
-        raise click.ClickException(f"user {username!r} exists already") from None
-    click.echo(f"Added user {username!r}.")
+        raise _exists(name) from None
+    click.echo(f"Added user {name!r}.")
 
 
 @users_cli.command("remove")
 @click.argument("username")
 @store_option
 def remove_user(username, store_url):
-    """Delete a user and all of their tasks (no confirmation)."""
-    if not _store(store_url).remove_user(username):
+    """Delete a user and all of their tasks (no confirmation); any case of the name will do."""
+    store = _store(store_url)
+    user = store.get_user(username)
+    if user is None or not store.remove_user(user["username"]):
         raise click.ClickException(f"no user {username!r}")
-    click.echo(f"Removed user {username!r} and their tasks.")
+    click.echo(f"Removed user {user['username']!r} and their tasks.")
 
 
 @users_cli.command("list")

@@ -1,8 +1,11 @@
 """The users resources: registration (UserListAPI) and one's own account (UserAPI)."""
 
+import string
+import unicodedata
+
 from flask import current_app, url_for
 
-from todo import inputs
+from todo import inputs, usernames
 from todo.auth import current_user
 from todo.credentials import hash_password
 from todo.errors import ApiError
@@ -11,11 +14,63 @@ from todo.reqparse import JsonBodyParser
 from todo.resources import StoreResource
 from todo.store import DuplicateUser
 
-USERNAME_MAX = 64
 PASSWORD_MIN, PASSWORD_MAX = 8, 1024
+_NAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-")
+# Every character whose NFKC form is ASCII lies in the first two planes (the
+# others hold CJK ideographs, tags, variation selectors and private use); a test
+# looks through all of them, so a new Unicode version cannot change that unnoticed.
+_SCANNED = 0x20000
 
-username = inputs.pattern(r"[A-Za-z0-9._-]{1,%d}" % USERNAME_MAX,
-                          f"Must be 1 to {USERNAME_MAX} letters, digits, '.', '_' or '-'")
+
+def _character_class(chars):
+    """Spell a set of characters as a regular expression class, in ranges."""
+    def escape(char):
+        return "\\" + char if char in "\\]^-[" else char
+    points, ranges = sorted(map(ord, chars)), []
+    for point in points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "[" + "".join(escape(chr(a)) if a == b else f"{escape(chr(a))}-{escape(chr(b))}"
+                         for a, b in ranges) + "]"
+
+
+def _name_pattern():
+    """The JSON Schema pattern of what usernames.check accepts, but for its length.
+
+    It lists every character whose NFKC form is made only of the rule's
+    characters (ｍ, ﬁ, ⑩...), those a name may start with first.
+    """
+    anywhere = set(_NAME_CHARACTERS)
+    for char in map(chr, range(_SCANNED)):
+        # A character without a decomposition is its own NFKC form.
+        if unicodedata.decomposition(char):
+            form = unicodedata.normalize("NFKC", char)
+            if set(form) <= _NAME_CHARACTERS:
+                anywhere.add(char)
+    first = {char for char in anywhere if unicodedata.normalize("NFKC", char)[0].isalnum()}
+    # (?!\n): Python's $ also matches before a final newline, ECMA-262's does not.
+    return f"^{_character_class(first)}{_character_class(anywhere)}*$(?!\\n)"
+
+
+def username(value):
+    """Accept a JSON string that follows the username rule; return it NFKC-normalised."""
+    if not isinstance(value, str):
+        raise ValueError(f"Must be a string, not {inputs.json_type(value)}")
+    return usernames.check(value)
+
+
+# The rule applies to the NFKC form, which JSON Schema cannot compute: the
+# pattern admits the characters that normalise to allowed ones, and the lengths
+# hold before normalising too (no accepted character shrinks under NFKC).
+username.schema = {
+    "type": "string", "minLength": 1, "maxLength": usernames.MAX_LENGTH,
+    "pattern": _name_pattern(),
+    "description": f"{usernames.RULE}, once NFKC-normalised (full-width ｍｉｇｕｅｌ is "
+                   f"miguel); a character such as ⑩ counts as the two it becomes. Stored "
+                   f"normalised, and unique ignoring case: Miguel is miguel.",
+}
 password = inputs.text(PASSWORD_MAX, min_length=PASSWORD_MIN)
 
 new_user_parser = JsonBodyParser(ignore=("uri",))

@@ -49,11 +49,26 @@ SORT_KEYS = ("id", "title", "done")
 DEFAULT_SORT = (("id", False),)
 
 
+def storable(text):
+    """Whether every backend can keep ``text``: no NUL (PostgreSQL refuses it), valid UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")   # lone surrogates cannot be encoded
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class TaskStore(ABC):
     """Users and their tasks.
 
-    Users are dicts ``{"id", "username", "password_hash"}``; tasks are dicts
-    ``{"id", "title", "description", "done", "version"}``.  Every task call
+    Users are dicts ``{"id", "username", "password_hash"}``.  A username is
+    kept NFKC-normalised (``usernames.normalize``); names are unique, and found,
+    by ``usernames.key`` (case-insensitively): ``get_user("MIGUEL")`` is miguel.
+    A name that no backend can store (see ``storable``) names nobody.
+
+    Tasks are dicts ``{"id", "title", "description", "done", "version"}``.  Every task call
     names the owner, and a task that belongs to somebody else is treated
     exactly like a task that does not exist.  Ids are never reused, and
     ``version`` starts at 1 and grows by one with every update.
@@ -63,11 +78,16 @@ class TaskStore(ABC):
 
     @abstractmethod
     def add_user(self, username, password_hash):
-        """Create a user and return it; raise DuplicateUser if the name is taken."""
+        """Create a user under the normalised name and return it.
+
+        Raise DuplicateUser if a user has the same key, ValueError if the name
+        is not ``storable``.  The username rule (``usernames.check``) is the
+        caller's to apply: databases from before it hold names that break it.
+        """
 
     @abstractmethod
     def get_user(self, username):
-        """Return the user with this name, or None."""
+        """Return the user whose name has the same key as ``username``, or None."""
 
     @abstractmethod
     def get_user_by_id(self, user_id):
@@ -79,7 +99,10 @@ class TaskStore(ABC):
 
     @abstractmethod
     def remove_user(self, username):
-        """Delete a user with all their tasks and tokens; False if there was no such user."""
+        """Delete the user whose name has the same key, with all their tasks and tokens.
+
+        Return False if there was no such user.
+        """
 
     @abstractmethod
     def list_users(self):

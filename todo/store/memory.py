@@ -3,8 +3,9 @@
 import itertools
 import threading
 
+from todo import usernames
 from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchUser, TaskStore,
-                             VersionMismatch)
+                             VersionMismatch, storable)
 
 _SORT_VALUE = {"id": lambda t: t["id"], "title": lambda t: t["title"].lower(),
                "done": lambda t: t["done"]}
@@ -15,28 +16,31 @@ class MemoryStore(TaskStore):
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._users = {}          # username -> user
+        self._users = {}          # usernames.key(username) -> user
         self._owned = {}          # owner id -> {task id: task}, insertion = id order
         self._tokens = {}         # token hash -> (user id, expires at)
-        self._names = {}          # user id -> username
+        self._names = {}          # user id -> usernames.key(username)
         self._next_user_id = 1
         self._next_task_id = 1
 
     def add_user(self, username, password_hash):
+        if not storable(username):
+            raise ValueError("a username must be text without NUL or lone surrogates")
+        key = usernames.key(username)
         with self._lock:
-            if username in self._users:
+            if key in self._users:
                 raise DuplicateUser(username)
-            user = {"id": self._next_user_id, "username": username,
+            user = {"id": self._next_user_id, "username": usernames.normalize(username),
                     "password_hash": password_hash}
             self._next_user_id += 1
-            self._users[username] = user
-            self._names[user["id"]] = username
+            self._users[key] = user
+            self._names[user["id"]] = key
             self._owned[user["id"]] = {}
             return dict(user)
 
     def get_user(self, username):
         with self._lock:
-            user = self._users.get(username)
+            user = self._users.get(usernames.key(username))
             return dict(user) if user else None
 
     def get_user_by_id(self, user_id):
@@ -58,7 +62,7 @@ class MemoryStore(TaskStore):
 
     def remove_user(self, username):
         with self._lock:
-            user = self._users.pop(username, None)
+            user = self._users.pop(usernames.key(username), None)
             if user is None:
                 return False
             del self._owned[user["id"]]

@@ -7,12 +7,31 @@ import psycopg
 from psycopg.errors import ForeignKeyViolation, UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from todo import usernames
 from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, StoreUnavailable, TaskStore)
-from todo.store.sql import Dialect, task_filter, task_order, version_matches
+                             StoreConfigError, StoreUnavailable, TaskStore, storable)
+from todo.store.sql import Dialect, keyed_usernames, task_filter, task_order, version_matches
+
+
+def _key_usernames(conn):
+    """Make usernames unique case-insensitively: store each one's usernames.key.
+
+    In Python, as SQL's lower() is not casefold and depends on the locale; names
+    that clash stop it (and the transaction it runs in changes nothing).
+    """
+    # ALTER TABLE locks the table first: no user comes or goes while the keys are made.
+    conn.execute("ALTER TABLE users ADD COLUMN username_key text")
+    rows = conn.execute("SELECT id, username FROM users ORDER BY id").fetchall()
+    with conn.cursor() as cur:
+        cur.executemany("UPDATE users SET username = %s, username_key = %s WHERE id = %s",
+                        keyed_usernames(rows))
+    conn.execute("ALTER TABLE users ALTER COLUMN username_key SET NOT NULL")
+    conn.execute("CREATE UNIQUE INDEX users_by_key ON users (username_key)")
+
 
 # Each entry moves the schema from version N to N+1 (table schema_version), so
-# an existing database is migrated in place instead of being dropped.
+# an existing database is migrated in place instead of being dropped.  An entry
+# is SQL, or a function of the connection for what SQL cannot do.
 MIGRATIONS = (
     """
     CREATE TABLE users (
@@ -58,6 +77,8 @@ MIGRATIONS = (
     );
     CREATE INDEX tokens_by_owner ON tokens (user_id);
     """,
+    # Usernames unique whatever their case or width: "Miguel" is "miguel".
+    _key_usernames,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -147,7 +168,11 @@ class PostgresStore(TaskStore):
                     f"database schema version {current} is newer than this program's "
                     f"({SCHEMA_VERSION})")
             for version in range(current, SCHEMA_VERSION):
-                conn.execute(MIGRATIONS[version])
+                step = MIGRATIONS[version]
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(step)
                 conn.execute("UPDATE schema_version SET version = %s", (version + 1,))
 
     @property
@@ -158,20 +183,27 @@ class PostgresStore(TaskStore):
     # -- users ---------------------------------------------------------------
 
     def add_user(self, username, password_hash):
+        if not storable(username):
+            raise ValueError("a username must be text without NUL or lone surrogates")
+        name = usernames.normalize(username)
+
         def add(cur):
             try:
-                cur.execute("INSERT INTO users (username, password_hash) VALUES (%s, %s) "
-                            "RETURNING id", (username, password_hash))
+                cur.execute("INSERT INTO users (username, username_key, password_hash) "
+                            "VALUES (%s, %s, %s) RETURNING id",
+                            (name, usernames.key(name), password_hash))
             except UniqueViolation:
-                raise DuplicateUser(username) from None
-            return {"id": cur.fetchone()[0], "username": username,
-                    "password_hash": password_hash}
+                raise DuplicateUser(name) from None
+            return {"id": cur.fetchone()[0], "username": name, "password_hash": password_hash}
         return self._run(add)
 
     def get_user(self, username):
+        if not storable(username):
+            return None
+
         def get(cur):
             row = cur.execute("SELECT id, username, password_hash FROM users "
-                              "WHERE username = %s", (username,)).fetchone()
+                              "WHERE username_key = %s", (usernames.key(username),)).fetchone()
             return _user(row) if row else None
         return self._run(get)
 
@@ -191,9 +223,11 @@ class PostgresStore(TaskStore):
         return self._run(change)
 
     def remove_user(self, username):
+        if not storable(username):
+            return False
         # ON DELETE CASCADE takes the user's tasks along.
         return self._run(lambda cur: cur.execute(
-            "DELETE FROM users WHERE username = %s", (username,)).rowcount > 0)
+            "DELETE FROM users WHERE username_key = %s", (usernames.key(username),)).rowcount > 0)
 
     def list_users(self):
         return self._run(lambda cur: [_user(r) for r in cur.execute(

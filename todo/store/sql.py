@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
-from todo.store.base import VersionMismatch
+from todo import usernames
+from todo.store.base import StoreConfigError, VersionMismatch
+
+# How many groups of clashing usernames a failed migration names (one line, bounded).
+_CLASHES_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,26 @@ def version_matches(cursor, dialect, user_id, task_id, versions):
     if row[0] not in versions:
         raise VersionMismatch(task_id)
     return True
+
+
+def keyed_usernames(rows):
+    """For the migration to case-insensitive names: (normalised name, key, id) of each row.
+
+    ``rows`` are (id, username) pairs.  Names that share a key cannot all stay
+    accounts of their own, and which one to keep is the operator's choice: they
+    are named in a StoreConfigError, and the migration changes nothing.
+    """
+    by_key = {}
+    for _, name in rows:
+        by_key.setdefault(usernames.key(name), []).append(name)
+    clashes = [names for names in by_key.values() if len(names) > 1]
+    if clashes:
+        shown = "; ".join(", ".join(repr(name) for name in names)
+                          for names in clashes[:_CLASHES_SHOWN])
+        if len(clashes) > _CLASHES_SHOWN:
+            shown += f"; and {len(clashes) - _CLASHES_SHOWN} more groups"
+        raise StoreConfigError(
+            "usernames must now differ in more than case or width, and these do not: "
+            f"{shown}. Nothing was changed: rename or delete all but one of each "
+            "(with the previous release, or in the database), then start again")
+    return [(usernames.normalize(name), usernames.key(name), user_id) for user_id, name in rows]

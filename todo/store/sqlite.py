@@ -6,12 +6,33 @@ import sqlite3
 import threading
 from urllib.parse import quote
 
+from todo import usernames
 from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, StoreUnavailable, TaskStore)
-from todo.store.sql import Dialect, task_filter, task_order, version_matches
+                             StoreConfigError, StoreUnavailable, TaskStore, storable)
+from todo.store.sql import Dialect, keyed_usernames, task_filter, task_order, version_matches
+
+
+def _key_usernames(conn):
+    """Make usernames unique case-insensitively: store each one's usernames.key.
+
+    In Python, as SQL has no NFKC or casefold; names that clash stop it (and the
+    transaction it runs in changes nothing).
+    """
+    conn.execute("ALTER TABLE users ADD COLUMN username_key TEXT")
+    rows = conn.execute("SELECT id, username FROM users ORDER BY id").fetchall()
+    conn.executemany("UPDATE users SET username = ?, username_key = ? WHERE id = ?",
+                     keyed_usernames(rows))
+    conn.execute("CREATE UNIQUE INDEX users_by_key ON users (username_key)")
+    # SQLite adds no NOT NULL column without a default; this refuses a user
+    # without a key instead (say, from a server still running the last release).
+    conn.execute("CREATE TRIGGER users_have_keys BEFORE INSERT ON users "
+                 "WHEN NEW.username_key IS NULL "
+                 "BEGIN SELECT RAISE(ABORT, 'users.username_key may not be NULL'); END")
+
 
 # Each entry moves the schema from version N to N+1 (PRAGMA user_version), so an
-# existing database is migrated in place instead of being dropped.
+# existing database is migrated in place instead of being dropped.  An entry is
+# SQL, or a function of the connection for what SQL cannot do.
 MIGRATIONS = (
     """
     CREATE TABLE users (
@@ -51,6 +72,8 @@ MIGRATIONS = (
     );
     CREATE INDEX tokens_by_owner ON tokens (user_id);
     """,
+    # Usernames unique whatever their case or width: "Miguel" is "miguel".
+    _key_usernames,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -86,7 +109,6 @@ def _unavailable(exc):
     if reason is None:
         return None
     return StoreUnavailable(f"{exc} ({exc.sqlite_errorname})", reason)
-
 
 
 def _lower(text):
@@ -259,8 +281,12 @@ class SQLiteStore(TaskStore):
                     f"database schema version {current} is newer than this program's "
                     f"({SCHEMA_VERSION})")
             for version in range(current, SCHEMA_VERSION):
-                for statement in _statements(MIGRATIONS[version]):
-                    conn.execute(statement)
+                step = MIGRATIONS[version]
+                if callable(step):
+                    step(conn)
+                else:
+                    for statement in _statements(step):
+                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
         self._write(migrate)
 
@@ -272,20 +298,25 @@ class SQLiteStore(TaskStore):
     # -- users ---------------------------------------------------------------
 
     def add_user(self, username, password_hash):
+        if not storable(username):
+            raise ValueError("a username must be text without NUL or lone surrogates")
+        name = usernames.normalize(username)
+
         def add(conn):
             try:
                 cur = conn.execute(
-                    "INSERT INTO users (username, password_hash) VALUES (?, ?)",
-                    (username, password_hash))
+                    "INSERT INTO users (username, username_key, password_hash) VALUES (?, ?, ?)",
+                    (name, usernames.key(name), password_hash))
             except sqlite3.IntegrityError:
-                raise DuplicateUser(username) from None
-            return {"id": cur.lastrowid, "username": username,
-                    "password_hash": password_hash}
+                raise DuplicateUser(name) from None
+            return {"id": cur.lastrowid, "username": name, "password_hash": password_hash}
         return self._write(add)
 
     def get_user(self, username):
-        rows = self._read("SELECT id, username, password_hash FROM users WHERE username = ?",
-                          (username,))
+        if not storable(username):
+            return None
+        rows = self._read("SELECT id, username, password_hash FROM users WHERE username_key = ?",
+                          (usernames.key(username),))
         return _user(rows[0]) if rows else None
 
     def get_user_by_id(self, user_id):
@@ -301,8 +332,12 @@ class SQLiteStore(TaskStore):
         return self._write(change)
 
     def remove_user(self, username):
+        if not storable(username):
+            return False
+
         def remove(conn):
-            row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+            row = conn.execute("SELECT id FROM users WHERE username_key = ?",
+                               (usernames.key(username),)).fetchone()
             if row is None:
                 return False
             for table in ("tasks", "tokens"):

@@ -1,0 +1,173 @@
+"""Databases made by earlier releases, migrated in place: case-insensitive usernames."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, free_port
+from todo import create_app
+from todo.store import DuplicateUser, StoreConfigError, open_store
+
+# The schema version before usernames had keys (MIGRATIONS[3] adds them).
+BEFORE_KEYS = 3
+
+
+class OldDatabase:
+    """A database at schema version BEFORE_KEYS, reached through its driver alone."""
+
+    def __init__(self, backend, url, module):
+        self.backend, self.url, self.module = backend, url, module
+
+    def execute(self, sql, params=()):
+        """Run one statement (with ? placeholders) in its own transaction; return its rows."""
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.url.removeprefix("sqlite:///"))
+            try:
+                with conn:
+                    cur = conn.execute(sql, params)
+                    return cur.fetchall() if cur.description else []
+            finally:
+                conn.close()
+        import psycopg
+        with psycopg.connect(self.url) as conn:
+            cur = conn.execute(sql.replace("?", "%s"), params)
+            return cur.fetchall() if cur.description else []
+
+    def add_users(self, *names):
+        """Add users as the earlier release did: any name, only the name itself unique."""
+        for name in names:
+            self.execute("INSERT INTO users (username, password_hash) VALUES (?, ?)",
+                         (name, f"hash-of-{name}"))
+
+    @property
+    def schema_version(self):
+        if self.backend == "sqlite":
+            return self.execute("PRAGMA user_version")[0][0]
+        return self.execute("SELECT version FROM schema_version")[0][0]
+
+    @property
+    def user_columns(self):
+        if self.backend == "sqlite":
+            return [row[1] for row in self.execute("PRAGMA table_info(users)")]
+        return [row[0] for row in self.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' "
+            "ORDER BY ordinal_position")]
+
+    def usernames(self):
+        return [row[0] for row in self.execute("SELECT username FROM users ORDER BY id")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_database(request, tmp_path, monkeypatch):
+    """An empty database as the release before case-insensitive usernames made it."""
+    if request.param == "sqlite":
+        from todo.store import sqlite as module
+        url = f"sqlite:///{tmp_path}/old.sqlite"
+    else:
+        from todo.store import postgres as module
+        url = request.getfixturevalue("postgres").create_database(f"old_{os.getpid()}")
+    with monkeypatch.context() as patch:
+        # That release ran the migrations up to this one, with the same code.
+        patch.setattr(module, "SCHEMA_VERSION", BEFORE_KEYS)
+        open_store(url).close()
+    database = OldDatabase(request.param, url, module)
+    assert database.schema_version == BEFORE_KEYS
+    assert "username_key" not in database.user_columns
+    return database
+
+
+def test_the_migration_keys_every_name_and_keeps_the_data(old_database):
+    old_database.add_users("Miguel", "ｓｕｓａｎ", "bob", "legacy name")
+    miguel = old_database.execute("SELECT id FROM users WHERE username = 'Miguel'")[0][0]
+    old_database.execute("INSERT INTO tasks (user_id, title) VALUES (?, 'kept')", (miguel,))
+
+    store = open_store(old_database.url)
+    try:
+        assert store.schema_version == old_database.module.SCHEMA_VERSION > BEFORE_KEYS
+        # Found by any case; the case stays as registered, the width is normalised.
+        assert store.get_user("MIGUEL") == {"id": miguel, "username": "Miguel",
+                                            "password_hash": "hash-of-Miguel"}
+        assert store.get_user("SUSAN")["username"] == "susan"
+        assert store.get_user("legacy NAME")["username"] == "legacy name"
+        assert [t["title"] for t in store.list_tasks(miguel)] == ["kept"]
+        assert store.get_user("miguel")["id"] == miguel
+        with pytest.raises(DuplicateUser):
+            store.add_user("miguel", "another-hash")
+        assert store.add_user("carol", "hash-c")["username"] == "carol"
+    finally:
+        store.close()
+
+
+def test_names_that_clash_stop_the_start_in_one_line_and_change_nothing(old_database):
+    old_database.add_users("miguel", "erin", "Miguel", "bob", "ｄａｖｅ", "MIGUEL", "Bob",
+                           "dave")
+    before = old_database.execute("SELECT * FROM users ORDER BY id")
+
+    with pytest.raises(StoreConfigError) as excinfo:
+        open_store(old_database.url)
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert "'miguel', 'Miguel', 'MIGUEL'; 'bob', 'Bob'; 'ｄａｖｅ', 'dave'" in message
+    assert "erin" not in message
+    assert "Nothing was changed" in message
+
+    assert old_database.schema_version == BEFORE_KEYS
+    assert "username_key" not in old_database.user_columns
+    assert old_database.execute("SELECT * FROM users ORDER BY id") == before
+
+    # Once the operator has settled each clash, the next start migrates.
+    old_database.execute("DELETE FROM users WHERE username IN ('Miguel', 'MIGUEL', 'Bob', 'dave')")
+    store = open_store(old_database.url)
+    try:
+        assert store.get_user("MIGUEL")["username"] == "miguel"
+        assert store.get_user("DAVE")["username"] == "dave"   # ｄａｖｅ, normalised
+    finally:
+        store.close()
+
+
+def test_a_failed_migration_stops_create_app_and_run_py_in_one_line(tmp_path, monkeypatch):
+    from todo.store import sqlite as module
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "SCHEMA_VERSION", BEFORE_KEYS)
+        open_store(url).close()
+    OldDatabase("sqlite", url, module).add_users("alice", "ALICE")
+
+    with pytest.raises(StoreConfigError, match="'alice', 'ALICE'"):
+        create_app({"STORE": url})
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "--port",
+                             str(free_port()), "--store", url], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ") and "'alice', 'ALICE'" in result.stderr
+
+
+def test_the_message_names_a_bounded_number_of_clashes(tmp_path, monkeypatch):
+    from todo.store import sqlite as module
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "SCHEMA_VERSION", BEFORE_KEYS)
+        open_store(url).close()
+    database = OldDatabase("sqlite", url, module)
+    database.add_users(*(name for i in range(30) for name in (f"user{i}", f"USER{i}")))
+
+    with pytest.raises(StoreConfigError) as excinfo:
+        open_store(url)
+    message = str(excinfo.value)
+    assert "'user9', 'USER9'" in message and "user10" not in message
+    assert "and 20 more groups" in message
+    assert len(message) < 1000
+
+
+def test_a_user_without_a_key_is_refused_after_the_migration(tmp_path):
+    # A server still running the earlier release would add one: SQLite has no
+    # NOT NULL for an added column, so a trigger stands in for it.
+    url = f"sqlite:///{tmp_path}/new.sqlite"
+    open_store(url).close()
+    from todo.store import sqlite as module
+    with pytest.raises(sqlite3.IntegrityError, match="username_key"):
+        OldDatabase("sqlite", url, module).add_users("zoe")
