@@ -13,34 +13,39 @@ hand-written version would:
 - the same headers: ETag, Accept-Patch, Location, Link and X-Total-Count;
 - a uri per task from url_for, and jsonify.
 
-It reuses the service's Flask-free parts (store, credentials, throttle,
-validators) and its helpers for ETags and page links, so that what differs is
+It reuses the service's Flask-free parts (store, the login path of
+todo.logins with its cache, hash and throttle, validators) and its helpers for ETags and page links, so that what differs is
 what Flask-RESTful, Flask-HTTPAuth and the service's own plumbing add.
 """
 
 import hmac
-import time
 from functools import wraps
 
 from flask import Flask, g, jsonify, request, url_for
 
-from todo import inputs
-from todo.auth import token_hash
+from todo import inputs, throttle
+from todo.authorization import presented
 from todo.conditional import list_etag, task_etag
-from todo.credentials import VerifiedCredentials
+from todo.credentials import PasswordHashing, VerifiedCredentials
+from todo.logins import Logins, Throttled
 from todo.pagination import page_headers
 from todo.resources import DESCRIPTION_MAX, PER_PAGE_MAX, TITLE_MAX
 from todo.store import open_store
-from todo.throttle import LoginThrottle
 
 PLAINTEXT_PASSWORDS = {"miguel": "python"}
 
 
 class PlaintextPasswords:
-    """In place of the credential cache: the first article's plain comparison."""
+    """In place of the credential cache and the hash: the first article's plain comparison."""
 
-    def verify(self, user, password):
+    def known(self, user, password):
         return hmac.compare_digest(PLAINTEXT_PASSWORDS.get(user["username"], ""), password)
+
+    def remember(self, user, password):
+        pass
+
+    def check(self, password_hash, password):
+        return False   # reached only when known() said no
 TITLE = inputs.text(TITLE_MAX, strip=True, required=True)
 DESCRIPTION = inputs.text(DESCRIPTION_MAX)
 VALIDATORS = {"title": TITLE, "description": DESCRIPTION, "done": inputs.boolean}
@@ -62,34 +67,28 @@ def create_baseline_app(store_url, plaintext=False, login_failures="10/minute"):
     app = Flask(__name__)
     store = open_store(store_url)
     app.extensions["todo.store"] = store
-    credentials = PlaintextPasswords() if plaintext else VerifiedCredentials()
-    throttle = LoginThrottle(login_failures) if login_failures else None
-
-    def authenticate():
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            return store.get_token_user(token_hash(header[7:]), time.time())
-        auth = request.authorization
-        if not auth or not auth.username:
-            return None
-        user = store.get_user(auth.username)
-        if user is None:
-            return None
-        return user if credentials.verify(user, auth.password or "") else None
+    plain = PlaintextPasswords() if plaintext else None
+    limiter = throttle.limiter()
+    logins = Logins(store, plain or VerifiedCredentials(), plain or PasswordHashing(),
+                    throttle.LoginThrottle(login_failures, "50/minute", limiter)
+                    if login_failures else None)
 
     def login_required(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            auth = request.authorization
-            username = auth.username if auth and auth.type == "basic" else None
-            wait = throttle.retry_after(request.remote_addr, username) if throttle else 0
-            if wait:
+            credential = presented(request.headers.get("Authorization"))
+            address = request.remote_addr or "-"
+            try:
+                if credential is None:
+                    user = None
+                elif credential.scheme == "bearer":
+                    user = logins.with_token(address, credential.token)
+                else:
+                    user = logins.with_password(address, credential.username, credential.password)
+            except Throttled as exc:
                 return error(429, "Too many failed logins; try again later",
-                             **{"Retry-After": str(wait)})
-            user = authenticate()
+                             **{"Retry-After": str(exc.wait)})
             if user is None:
-                if throttle is not None:
-                    throttle.failed(request.remote_addr, username)
                 return error(401, "Send a valid username and password, or a token",
                              **{"WWW-Authenticate": 'Basic realm="Authentication Required"'})
             g.user = user

@@ -2,7 +2,7 @@
 
 import time
 
-from todo.auth import token_hash
+from todo.credentials import token_hash
 from todo.credentials import hash_password
 
 USERNAME, PASSWORD = "miguel", "python"

@@ -21,7 +21,8 @@ def project(plaintext=False):
     """
     app = create_app()
     if plaintext:
-        app.extensions["todo.credentials"] = PlaintextPasswords()
+        logins = app.extensions["todo.logins"]
+        logins.cache = logins.hashing = PlaintextPasswords()
     _seed(app)
     return app
 

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from openapi_check import CheckedClient
 from postgres_server import PostgresServer, why_unavailable
+from redis_server import RedisServer, why_unavailable as why_no_redis
 from servers import free_port, stop, wait_for_port  # noqa: F401  (tests import them from here)
 from todo import create_app
 
@@ -49,6 +50,26 @@ def postgres():
     server = PostgresServer()
     yield server
     server.destroy()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis server for the whole run (skipped where none can start)."""
+    reason = why_no_redis()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Redis tests, but {reason}")
+        pytest.skip(reason)
+    server = RedisServer()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of the Redis server, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])

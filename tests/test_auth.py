@@ -1,5 +1,7 @@
 """Authentication: every method of every task route needs valid Basic credentials."""
 
+import base64
+
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -11,6 +13,10 @@ ROUTES = [
     ("get", f"{TASKS}/1"), ("put", f"{TASKS}/1"), ("delete", f"{TASKS}/1"),
     ("head", TASKS), ("head", f"{TASKS}/1"),
 ]
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
 BAD_CREDENTIALS = {
     "none": {},
     "unknown user": basic("mallory", "alice-secret"),
@@ -20,6 +26,12 @@ BAD_CREDENTIALS = {
     "garbled header": {"Authorization": "Basic !!!not-base64!!!"},
     "no colon": {"Authorization": "Basic YWxpY2U="},
     "unknown scheme": {"Authorization": "Digest username=alice"},
+    # The right password, but not as Basic credentials (RFC 9110: only Basic is Basic).
+    "another scheme": {"Authorization": "Foo " + b64("alice:alice-secret")},
+    "digest scheme": {"Authorization": "Digest " + b64("alice:alice-secret")},
+    # The right password with stray characters, which a lenient decoder drops.
+    "not strict base64": {"Authorization": "Basic " + b64("alice:alice-secret")[:4] + "!"
+                          + b64("alice:alice-secret")[4:]},
     "empty header": {"Authorization": ""},
 }
 
@@ -45,6 +57,12 @@ def test_a_body_over_the_limit_is_401_not_413_without_credentials(client):
 
 def test_good_credentials_pass(client, alice):
     assert client.get(TASKS, headers=alice).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])
+def test_the_basic_scheme_is_case_insensitive(client, scheme):
+    headers = {"Authorization": f"{scheme} {b64('alice:alice-secret')}"}
+    assert client.get(TASKS, headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize("path", [TASKS, f"{TASKS}/1"])

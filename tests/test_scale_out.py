@@ -7,21 +7,18 @@ import base64
 import http.client
 import json
 import os
-import signal
 import sqlite3
 import re
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import TASKS, cheap_hash, free_port, stop, wait_for_port
+from conftest import TASKS, cheap_hash
+from servers import GUNICORN, Gunicorn
 from todo.store import open_store
 
 CREDENTIALS = "Basic " + base64.b64encode(b"alice:alice-secret").decode()
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 
 def request(port, method, path, body=None, timeout=30, headers=None):
@@ -54,29 +51,6 @@ def listed_ids(port):
         following = re.search(r'<https?://[^/>]+([^>]*)>; rel="next"', headers.get("Link", ""))
         path = following and following.group(1)
     return ids
-
-
-class Gunicorn:
-    """A gunicorn process group serving todo:create_app() on a free port."""
-
-    def __init__(self, store_url, workers, log_dir):
-        self.port = free_port()
-        self.log = open(os.path.join(log_dir, f"gunicorn-{self.port}.log"), "w")
-        self.process = subprocess.Popen(
-            [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "5", "todo:create_app()"],
-            env={**os.environ, "TODO_STORE": store_url}, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for_port(self.port, self.process, timeout=60)
-
-    def kill_hard(self):
-        """kill -9 the master and its workers at once, as a crash would."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self):
-        stop(self.process)
-        self.log.close()
 
 
 @pytest.fixture

@@ -66,7 +66,31 @@ def test_a_bad_bearer_token_is_challenged_as_bearer(client):
 
 
 def test_a_token_cannot_get_another_token(client, token):
-    assert client.post(TOKENS, headers=bearer(token)).status_code == 401
+    # Else a token meant to last an hour could be renewed for ever.
+    response = client.post(TOKENS, headers=bearer(token))
+    assert response.status_code == 403
+    assert "password" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("method, body", [("put", {"password": "taken-over!"}), ("delete", None)])
+def test_a_token_alone_cannot_change_the_password_or_delete_the_account(
+        client, token, alice, store, method, body):
+    uri = client.get(f"{USERS}/{store.get_user('alice')['id']}", headers=bearer(token)) \
+        .get_json()["user"]["uri"]       # a token may read the account
+    response = getattr(client, method)(uri, json=body, headers=bearer(token))
+    assert response.status_code == 403
+    assert response.get_json() == {
+        "error": "Forbidden", "message": "This change needs the account's current password: "
+                                         "send it with Basic credentials, not a token"}
+    # Nothing changed: the password, the account, the token itself.
+    assert client.get(TASKS, headers=alice).status_code == 200
+    assert client.get(TASKS, headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(client, token, scheme):
+    assert client.get(TASKS, headers={"Authorization": f"{scheme} {token}"}).status_code == 200
+    assert client.get(TASKS, headers={"Authorization": f"{scheme} nope"}).status_code == 401
 
 
 def test_revoking_the_token_used(client, token, alice):
@@ -83,12 +107,12 @@ def test_revoking_needs_a_token(client, alice):
 
 
 def test_tokens_expire(app, client, alice, monkeypatch):
-    import todo.auth
+    import todo.logins
     import todo.tokens
     app.config["TOKEN_TTL"] = 60
     now = [1_800_000_000.0]
     monkeypatch.setattr(todo.tokens.time, "time", lambda: now[0])
-    monkeypatch.setattr(todo.auth.time, "time", lambda: now[0])
+    monkeypatch.setattr(todo.logins.time, "time", lambda: now[0])
     body = client.post(TOKENS, headers=alice).get_json()
     assert body["expires_in"] == 60
     now[0] += 59

@@ -3,18 +3,18 @@
 from flask import Flask
 from flask_cors import CORS
 
-from todo import config, demo, deployment
+from todo import config, demo, deployment, throttle
 from todo.api import Api
 from todo.cli import users_cli
 from todo.client import add_client
 from todo.converters import IdConverter
-from todo.credentials import VerifiedCredentials
+from todo.credentials import PasswordHashing, VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
+from todo.logins import Logins
 from todo.resources import TaskAPI, TaskListAPI
 from todo.tokens import TokenAPI
 from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
-from todo.throttle import LoginThrottle
 
 
 def create_app(test_config=None):
@@ -28,12 +28,18 @@ def create_app(test_config=None):
 
     store = open_store(app.config["STORE"])
     app.extensions["todo.store"] = store
-    app.extensions["todo.credentials"] = VerifiedCredentials(
-        ttl=app.config["CREDENTIAL_CACHE_TTL"], max_entries=app.config["CREDENTIAL_CACHE_SIZE"])
-    # Failed logins per address and username; an empty TODO_LOGIN_FAILURES turns it off.
-    app.extensions["todo.throttle"] = LoginThrottle(
-        app.config["LOGIN_FAILURES"], app.config["RATELIMIT_STORAGE_URI"]) \
-        if app.config["LOGIN_FAILURES"] else None
+    hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"])
+    # Bounds on guessing and on registrations; an empty setting turns one off.
+    counting = throttle.limiter(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["todo.logins"] = Logins(
+        store, VerifiedCredentials(ttl=app.config["CREDENTIAL_CACHE_TTL"],
+                                   max_entries=app.config["CREDENTIAL_CACHE_SIZE"]),
+        hashing, throttle.LoginThrottle(app.config["LOGIN_FAILURES"],
+                                        app.config["LOGIN_FAILURES_PER_ADDRESS"], counting)
+        if app.config["LOGIN_FAILURES"] else None)
+    app.extensions["todo.registrations"] = throttle.Counter(
+        "registrations-by-address", app.config["REGISTRATIONS"], counting) \
+        if app.config["REGISTRATIONS"] else None
     if app.config["DEMO"]:
         demo.seed(store)
 

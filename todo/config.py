@@ -2,6 +2,9 @@
 
 import os
 
+from limits import parse_many
+from limits.storage import storage_from_string
+
 
 class ConfigError(Exception):
     """A setting has a value the service cannot run with."""
@@ -34,11 +37,17 @@ DEFAULTS = {
     "REGISTRATION": "closed",
     # Seconds a bearer token from POST /tokens lives.
     "TOKEN_TTL": 3600,
-    # Failed logins allowed per client address and per username (the limits
+    # Password checks that may fail per (username, client address) (the limits
     # library's notation, e.g. 10/minute); an empty value turns throttling off.
     "LOGIN_FAILURES": "10/minute",
-    # Where the failure counts live: this process's memory, or e.g. redis://host.
+    # Failed logins (passwords or tokens) per client address, across usernames.
+    "LOGIN_FAILURES_PER_ADDRESS": "50/minute",
+    # Registrations (accounts created and names found taken) per client address.
+    "REGISTRATIONS": "10/hour",
+    # Where those counts live: this process's memory, or e.g. redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Password hashes (scrypt, 32 MiB each) computed at once per process.
+    "HASH_CONCURRENCY": 2,
 }
 
 
@@ -81,10 +90,20 @@ def check(config):
     if isinstance(config["TOKEN_TTL"], bool) or not isinstance(config["TOKEN_TTL"], int) \
             or config["TOKEN_TTL"] < 1:
         raise ConfigError(f"TODO_TOKEN_TTL must be a whole number of seconds, not {config['TOKEN_TTL']!r}")
-    if config["LOGIN_FAILURES"]:
-        from limits import parse_many
-        try:
-            parse_many(str(config["LOGIN_FAILURES"]))
-        except ValueError:
-            raise ConfigError("TODO_LOGIN_FAILURES must be like 10/minute, not "
-                              f"{config['LOGIN_FAILURES']!r}") from None
+    for name in ("LOGIN_FAILURES", "LOGIN_FAILURES_PER_ADDRESS", "REGISTRATIONS"):
+        if config[name]:
+            try:
+                parse_many(str(config[name]))
+            except ValueError:
+                raise ConfigError(f"TODO_{name} must be like 10/minute, not "
+                                  f"{config[name]!r}") from None
+    if config["LOGIN_FAILURES"] and not config["LOGIN_FAILURES_PER_ADDRESS"]:
+        raise ConfigError("TODO_LOGIN_FAILURES_PER_ADDRESS must be set when TODO_LOGIN_FAILURES is")
+    concurrency = config["HASH_CONCURRENCY"]
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigError(f"TODO_HASH_CONCURRENCY must be a whole number from 1, not {concurrency!r}")
+    try:
+        storage_from_string(config["RATELIMIT_STORAGE_URI"])
+    except Exception as exc:   # limits raises ConfigurationError, or ImportError for a missing driver
+        raise ConfigError(f"TODO_RATELIMIT_STORAGE_URI {config['RATELIMIT_STORAGE_URI']!r} "
+                          f"cannot be used: {exc}") from None

@@ -1,4 +1,4 @@
-"""Password hashing, and a short-lived cache of credentials already verified.
+"""Password hashing, a short-lived cache of credentials already verified, and tokens.
 
 A strong hash (scrypt) costs tens of milliseconds by design; paying that on
 every Basic-auth request would cap the service at a few dozen requests a
@@ -15,28 +15,64 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-_dummy_hash = None
+# scrypt, as werkzeug does it by default, takes 32 MiB for each hash in progress.
+DEFAULT_CONCURRENCY = 2
+# How long a request waits for a turn before it is answered 503.
+_WAIT_S = 10.0
+
+
+class HashingBusy(Exception):
+    """Every hashing slot stayed taken for as long as a request may wait."""
+
+
+class PasswordHashing:
+    """Salted scrypt hashes and checks, at most ``concurrency`` at once in this process.
+
+    Each costs tens of milliseconds and 32 MiB by design; unbounded, a burst of
+    registrations or logins would take a worker's memory with it (12 at once
+    took the development server from 80 MB to 370 MB).
+    """
+
+    def __init__(self, concurrency=DEFAULT_CONCURRENCY, wait=_WAIT_S):
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self.wait = wait
+        self._dummy_hash = None
+
+    def hash(self, password):
+        """Return a salted scrypt hash of ``password`` (werkzeug's default method)."""
+        with self.turn():
+            return generate_password_hash(password)
+
+    def check(self, password_hash, password):
+        """Check ``password`` against a stored hash; ``None`` costs as much as a real hash."""
+        if password_hash is None:
+            # Unknown user: spend the same time as a wrong password, so the answer's
+            # timing does not reveal which usernames exist.
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hash(secrets.token_urlsafe())
+            self.check(self._dummy_hash, password)
+            return False
+        with self.turn():
+            return check_password_hash(password_hash, password)
+
+    @contextmanager
+    def turn(self):
+        """Hold one of the hashing slots for the block; raise HashingBusy after ``wait`` seconds."""
+        if not self._slots.acquire(timeout=self.wait):
+            raise HashingBusy()
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 def hash_password(password):
-    """Return a salted scrypt hash of ``password`` (werkzeug's default method)."""
+    """Return a salted scrypt hash of ``password``, outside any bound (the command line)."""
     return generate_password_hash(password)
-
-
-def check_password(password_hash, password):
-    """Check ``password`` against a stored hash; ``None`` costs as much as a real hash."""
-    global _dummy_hash
-    if password_hash is None:
-        # Unknown user: spend the same time as a wrong password, so the answer's
-        # timing does not reveal which usernames exist.
-        if _dummy_hash is None:
-            _dummy_hash = hash_password(secrets.token_urlsafe())
-        check_password_hash(_dummy_hash, password)
-        return False
-    return check_password_hash(password_hash, password)
 
 
 class VerifiedCredentials:
@@ -54,26 +90,46 @@ class VerifiedCredentials:
         message = username.encode() + b"\0" + password.encode()
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
-    def verify(self, user, password):
-        """Return whether ``password`` is ``user``'s, hashing only on a cache miss."""
+    def known(self, user, password):
+        """Whether ``password`` was verified as ``user``'s, against the hash stored now, lately."""
         if self.ttl <= 0 or self.max_entries <= 0:
-            return check_password(user["password_hash"], password)
+            return False
         digest = self._digest(user["username"], password)
-        now = self._clock()
         with self._lock:
             entry = self._entries.get(digest)
-            if entry is not None:
-                if entry[0] == user["password_hash"] and entry[1] > now:
-                    self._entries.move_to_end(digest)
-                    return True
-                del self._entries[digest]
-        if not check_password(user["password_hash"], password):
+            if entry is None:
+                return False
+            if entry[0] == user["password_hash"] and entry[1] > self._clock():
+                self._entries.move_to_end(digest)
+                return True
+            del self._entries[digest]
             return False
+
+    def remember(self, user, password):
+        """Record that ``password`` is ``user``'s, until the ttl passes or the hash changes."""
+        if self.ttl <= 0 or self.max_entries <= 0:
+            return
+        digest = self._digest(user["username"], password)
         with self._lock:
-            self._entries[digest] = (user["password_hash"], now + self.ttl)
+            self._entries[digest] = (user["password_hash"], self._clock() + self.ttl)
+            self._entries.move_to_end(digest)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return True
 
     def __len__(self):
         return len(self._entries)
+
+
+def new_token():
+    """Return a fresh random bearer token (256 bits) and the hash under which it is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token):
+    """Hash a token for storage: SHA-256 suffices, as the token has 256 bits of entropy.
+
+    A slow hash (scrypt) protects guessable passwords; nobody can guess a
+    random 256-bit token, so a fast hash keeps each request to one lookup.
+    """
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

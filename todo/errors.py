@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
+from todo.credentials import HashingBusy
 from todo.representations import output_json
 from todo.store import NoSuchUser, StoreUnavailable
 
@@ -114,6 +115,10 @@ def response_for(exc):
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() not in _BODY_HEADERS]
         return error_response(exc.code, data.get("message", MESSAGES.get(exc.code)),
                               headers=headers)
+    if isinstance(exc, HashingBusy):
+        # Every password-hashing slot of this process stayed taken (todo.credentials).
+        return error_response(503, "The server is busy checking passwords; try again shortly.",
+                              headers={"Retry-After": "1"})
     if isinstance(exc, StoreUnavailable):
         current_app.logger.warning("store unavailable: %s", exc)
         # The store says which trouble it is: busy, unreachable, unopenable, failing.

@@ -174,18 +174,22 @@ OPERATIONS = {
         "201": {"description": "The new account.", "headers": {
             "Location": header("The account's uri.", {"type": "string", "format": "uri"})},
                 "content": json_content(envelope("user", USER))},
-    }, body=users.new_user_parser, security=PUBLIC, errors=WITH_BODY + (403, 409, 500, 503),
+    }, body=users.new_user_parser, security=PUBLIC,
+        errors=WITH_BODY + (403, 409, 429, 500, 503),
         tag="accounts"),
     ("user", "get"): operation("Your account", {
         "200": {"description": "Your account.", "content": json_content(envelope("user", USER))},
     }, errors=AUTHED + (404,), tag="accounts"),
-    ("user", "put"): operation("Change your password (revokes all your tokens)", {
+    ("user", "put"): operation("Change your password (revokes all your tokens); needs the "
+                               "current password (Basic), not a token", {
         "200": {"description": "Changed.", "content": json_content(envelope("user", USER))},
-    }, body=users.password_change_parser, errors=AUTHED + WITH_BODY + (404,), tag="accounts"),
-    ("user", "delete"): operation("Delete your account and all its tasks", {
+    }, body=users.password_change_parser, errors=AUTHED + WITH_BODY + (403, 404),
+        tag="accounts"),
+    ("user", "delete"): operation("Delete your account and all its tasks; needs the password "
+                                  "(Basic), not a token", {
         "200": {"description": "Deleted.",
                 "content": json_content(envelope("result", {"const": True}))},
-    }, errors=AUTHED + (404,), tag="accounts"),
+    }, errors=AUTHED + (403, 404), tag="accounts"),
     ("tokens", "post"): operation("Trade your password for a bearer token", {
         "200": {"description": "A token for `Authorization: Bearer <token>`.",
                 "content": json_content({
@@ -194,7 +198,7 @@ OPERATIONS = {
                     "properties": {"token": {"type": "string"},
                                    "expires_in": {"type": "integer",
                                                   "description": "Seconds it lives."}}})},
-    }, security=BASIC_ONLY, errors=AUTHED, tag="accounts"),
+    }, security=BASIC_ONLY, errors=AUTHED + (403,), tag="accounts"),
     ("tokens", "delete"): operation("Revoke the token this request carries", {
         "200": {"description": "Revoked.",
                 "content": json_content(envelope("result", {"const": True}))},
@@ -234,15 +238,17 @@ RESPONSES = {
                  "there were more). Also a Host header that is malformed or not trusted."),
     "401": error("Missing or wrong credentials, or an account deleted while its request ran.",
                  {"WWW-Authenticate": header("The Basic challenge.")}),
-    "403": error("Registration is closed (or, with TODO_AUTH_FAILURE_STATUS=403, a failed "
-                 "login)."),
+    "403": error("Registration is closed; or a bearer token was sent where the account's "
+                 "password is needed (a new password, deleting the account, a new token); or, "
+                 "with TODO_AUTH_FAILURE_STATUS=403, a failed login."),
     "404": error("No such URL, or no such task or account of yours."),
     "409": error("That username is taken."),
     "405": error("Method not allowed.", {"Allow": header("The methods allowed.")}),
     "412": error("If-Match names no current ETag of the task: it changed; nothing was done."),
     "413": error("The body is larger than the server accepts."),
     "415": error("The body is missing, of another media type, or not in UTF-8."),
-    "429": error("Too many failed logins from this address or at this username.",
+    "429": error("Too many failed logins from this address (at this username, or at any), "
+                 "or too many registrations from it.",
                  {"Retry-After": header("Seconds to wait.")}),
     "500": error("A bug; logged, never detailed."),
     "503": error("The database is busy, cannot be opened, fails or is unreachable; `message` "

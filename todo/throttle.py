@@ -1,55 +1,105 @@
-"""Throttling of failed logins, per client address and per claimed username.
+"""Bounds on guessing: password checks per (username, address) and per address.
 
-Only failures count: a login that fails (a 401) is charged to its address and
-to the username it claimed, so a user who logs in correctly is never slowed
-down, while after a burst of guesses from one address, or at one username,
-every login there is refused until the window has passed, even the right one.
+The policy (OWASP's authentication guidance, django-axes' default):
 
-The counting is the ``limits`` library's, called only where a login is checked
-(todo.auth). A check costs a dictionary lookup or two per login; a limiter
-wrapped around every request (Flask-Limiter) cost about 100 µs a request.
-Nothing here knows of Flask: the caller says who is knocking.
+- Only a credential that was presented and is wrong counts. A request with no
+  or a garbled Authorization header is never counted and never refused here.
+- Counts are kept per (username, address) and per address, never per username
+  alone: a stranger failing at ``miguel`` from elsewhere cannot lock miguel out.
+- A slot is *reserved* before the slow password hash runs, and given back if
+  the password was right. However many requests are in flight, at most
+  ``per_account`` checks run per (username, address) per window, and at most
+  ``per_address`` from one address across usernames.
+
+The same reserve-then-settle Counter bounds registrations per address.
+Counting is the ``limits`` library's fixed window, in this process's memory by
+default, or in a shared storage (``redis://...``) that makes the bounds hold
+across worker processes and servers. Nothing here knows of Flask: the caller
+says who is knocking.
 """
 
+import hashlib
 import math
 import time
+from urllib.parse import quote
 
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 
-class LoginThrottle:
-    """Failed-login counts per address and per username, against the same limits."""
+class Counter:
+    """Attempts per key against some limits, reserved before the work they pay for."""
 
-    def __init__(self, limits, storage_uri="memory://"):
-        """``limits`` is like "10/minute" (several may be joined by ";").
-
-        The default storage is this process's memory: with several worker
-        processes each counts on its own; a shared storage (redis://...) does not.
-        """
+    def __init__(self, name, limits, limiter):
+        self.name = name
         self.limits = parse_many(limits)
-        self.limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+        self.limiter = limiter
 
-    def retry_after(self, address, username=None):
-        """Return the seconds until a login from ``address`` as ``username`` may be
-        tried again: 0 if it may be tried now."""
-        wait = 0
-        for key in self._keys(address, username):
-            for limit in self.limits:
-                if not self.limiter.test(limit, *key):
-                    reset = self.limiter.get_window_stats(limit, *key).reset_time
-                    wait = max(wait, 1, math.ceil(reset - time.time()))
+    def reserve(self, key):
+        """Take one slot for ``key`` (a tuple of strings) under every limit: return 0
+        if taken, else the seconds until one frees up (and nothing is taken)."""
+        taken = []
+        for limit in self.limits:
+            if not self.limiter.hit(limit, self.name, *key):
+                taken.append(limit)
+                self._give_back(taken, key)
+                return self._wait(limit, key)
+            taken.append(limit)
+        return 0
+
+    def release(self, key):
+        """Give back a slot taken by reserve(): the attempt turned out not to count."""
+        self._give_back(self.limits, key)
+
+    def _give_back(self, limits, key):
+        # A hit of cost -1 undoes one of cost 1: the same atomic increment, in
+        # memory or in Redis, so concurrent reservations never see a lost update.
+        for limit in limits:
+            self.limiter.hit(limit, self.name, *key, cost=-1)
+
+    def _wait(self, limit, key):
+        reset = self.limiter.get_window_stats(limit, self.name, *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+
+def limiter(storage_uri="memory://"):
+    """Return the counting strategy, over this process's memory or a shared storage."""
+    return FixedWindowRateLimiter(storage_from_string(storage_uri))
+
+
+class LoginThrottle:
+    """The bounds on password checks and wrong tokens."""
+
+    def __init__(self, per_account, per_address, limiter):
+        """Each limit is like "10/minute" (several may be joined by ";")."""
+        self.accounts = Counter("login-checks-by-account", per_account, limiter)
+        self.addresses = Counter("login-checks-by-address", per_address, limiter)
+
+    def reserve_check(self, address, username):
+        """Before checking a password for ``username`` from ``address``: return 0 and
+        hold a slot, or the seconds to wait (nothing held)."""
+        wait = self.accounts.reserve(_account(username, address))
+        if wait:
+            return wait
+        wait = self.addresses.reserve((address,))
+        if wait:
+            self.accounts.release(_account(username, address))
         return wait
 
-    def failed(self, address, username=None):
-        """Count one failed login from ``address`` (claiming ``username``, if any)."""
-        for key in self._keys(address, username):
-            for limit in self.limits:
-                self.limiter.hit(limit, *key)
+    def passed_check(self, address, username):
+        """The password was right (or never checked): the slot reserve_check() held does not count."""
+        self.accounts.release(_account(username, address))
+        self.addresses.release((address,))
 
-    @staticmethod
-    def _keys(address, username):
-        yield "login-failures-by-address", address
-        if username:
-            yield "login-failures-by-username", username
+    def wrong_token(self, address):
+        """Count a wrong bearer token; return the seconds to wait if the address is over its bound."""
+        return self.addresses.reserve((address,))
+
+
+def _account(username, address):
+    # The claimed name is the client's text: quoted, so that it cannot reach into
+    # the address part of the key, and digested when it is longer than any real name.
+    name = quote(username, safe="") if len(username) <= 64 else \
+        "sha256-" + hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()
+    return name, address

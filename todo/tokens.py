@@ -4,7 +4,8 @@ import time
 
 from flask import current_app
 
-from todo.auth import basic_auth, bearer_token, current_user, new_token, token_auth, token_hash
+from todo.auth import basic_auth, bearer_token, current_user, password_required, token_auth
+from todo.credentials import new_token, token_hash
 from todo.resources import StoreResource
 
 
@@ -14,6 +15,7 @@ class TokenAPI(StoreResource):
     decorators = []   # each method names the authentication it takes
 
     @basic_auth.login_required
+    @password_required   # a token must not mint tokens: that would make it live for ever
     def post(self):
         token, digest = new_token()
         ttl = current_app.config["TOKEN_TTL"]

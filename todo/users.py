@@ -2,12 +2,12 @@
 
 import string
 import unicodedata
+from contextlib import contextmanager
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from todo import inputs, usernames
-from todo.auth import current_user
-from todo.credentials import hash_password
+from todo.auth import current_user, password_required
 from todo.errors import ApiError
 from todo.fields import marshal_with, user_fields
 from todo.reqparse import JsonBodyParser
@@ -95,15 +95,45 @@ class UserListAPI(StoreResource):
             raise ApiError(403, "Registration is closed; an administrator adds users with "
                                 "'flask --app todo users add'")
         args = new_user_parser.parse_args()
-        try:
-            user = self.store.add_user(args.username, hash_password(args.password))
-        except DuplicateUser:
-            raise ApiError(409, {"username": "Already taken"}) from None
+        # Accounts created and names found taken count; refused input does not.
+        with registration_slot():
+            try:
+                user = self.store.add_user(args.username,
+                                           current_app.extensions["todo.hashing"].hash(args.password))
+            except DuplicateUser:
+                raise ApiError(409, {"username": "Already taken"}) from None
         return user, 201, {"Location": url_for("user", id=user["id"], _external=True)}
 
 
+@contextmanager
+def registration_slot():
+    """Hold one of this address's registrations for the block; give it back if the
+    block fails for any reason but a taken name."""
+    counter = current_app.extensions["todo.registrations"]
+    address = (request.remote_addr or "-",)
+    if counter is not None:
+        wait = counter.reserve(address)
+        if wait:
+            raise ApiError(429, "Too many registrations from here; try again later",
+                           headers={"Retry-After": str(wait)})
+    try:
+        yield
+    except ApiError as exc:
+        if exc.code != 409 and counter is not None:
+            counter.release(address)
+        raise
+    except BaseException:
+        if counter is not None:
+            counter.release(address)
+        raise
+
+
 class UserAPI(StoreResource):
-    """One's own account: read it, change its password, or delete it with all its tasks."""
+    """One's own account: read it, change its password, or delete it with all its tasks.
+
+    A token reads the account; changing the password or deleting the account
+    needs the password itself, so a stolen token cannot take the account over.
+    """
 
     def own(self, id):
         """Return the caller if ``id`` is theirs; anyone else's account does not exist (404)."""
@@ -116,15 +146,18 @@ class UserAPI(StoreResource):
     def get(self, id):
         return self.own(id)
 
+    @password_required
     @marshal_with(user_fields, envelope="user")
     def put(self, id):
         user = self.own(id)
         args = password_change_parser.parse_args()
         # Revokes every token of the user's; the credential cache notices the new hash.
-        if not self.store.set_password_hash(id, hash_password(args.password)):
+        new_hash = current_app.extensions["todo.hashing"].hash(args.password)
+        if not self.store.set_password_hash(id, new_hash):
             raise ApiError(404)
         return user
 
+    @password_required
     def delete(self, id):
         if not self.store.remove_user(self.own(id)["username"]):
             raise ApiError(404)
