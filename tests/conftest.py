@@ -39,14 +39,18 @@ def task_url(task_id):
 _databases = itertools.count()
 
 
+def require(what, reason):
+    """Skip the test for ``reason`` (None: nothing missing); under CI=true, fail instead."""
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the {what} tests, but {reason}")
+        pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server for the whole run (skipped where none can start)."""
-    reason = why_unavailable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests, but {reason}")
-        pytest.skip(reason)
+    require("PostgreSQL", why_unavailable())
     server = PostgresServer()
     yield server
     server.destroy()
@@ -55,11 +59,7 @@ def postgres():
 @pytest.fixture(scope="session")
 def redis_server():
     """A throwaway Redis server for the whole run (skipped where none can start)."""
-    reason = why_no_redis()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Redis tests, but {reason}")
-        pytest.skip(reason)
+    require("Redis", why_no_redis())
     server = RedisServer()
     yield server
     server.destroy()
@@ -156,3 +156,19 @@ def run_server(tmp_path):
     for process, log in started:
         stop(process)
         log.close()
+
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Count the password hash checks todo.credentials makes: ``hash_checks.calls``."""
+    import todo.credentials as credentials
+    real = credentials.check_password_hash
+
+    class Counter:
+        calls = 0
+
+    def counting(pwhash, password):
+        Counter.calls += 1
+        return real(pwhash, password)
+    monkeypatch.setattr(credentials, "check_password_hash", counting)
+    return Counter

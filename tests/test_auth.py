@@ -103,33 +103,17 @@ def test_passwords_are_stored_only_as_hashes(tmp_path):
     assert app.test_client().get(TASKS, headers=basic("carol", "s3cret-pass")).status_code == 200
 
 
-class CountingHashes:
-    """Count calls of werkzeug's check_password_hash made by todo.credentials."""
-
-    def __init__(self, monkeypatch):
-        import todo.credentials as credentials
-        self.calls = 0
-        real = credentials.check_password_hash
-
-        def counting(pwhash, password):
-            self.calls += 1
-            return real(pwhash, password)
-        monkeypatch.setattr(credentials, "check_password_hash", counting)
-
-
-def test_an_unknown_user_costs_one_hash_check_like_a_wrong_password(client, monkeypatch):
-    hashes = CountingHashes(monkeypatch)
+def test_an_unknown_user_costs_one_hash_check_like_a_wrong_password(client, hash_checks):
     client.get(TASKS, headers=basic("nobody", "whatever"))
-    unknown = hashes.calls
+    unknown = hash_checks.calls
     client.get(TASKS, headers=basic("alice", "wrong"))
-    assert unknown == hashes.calls - unknown == 1
+    assert unknown == hash_checks.calls - unknown == 1
 
 
-def test_a_verified_password_is_not_hashed_again(client, alice, monkeypatch):
-    hashes = CountingHashes(monkeypatch)
+def test_a_verified_password_is_not_hashed_again(client, alice, hash_checks):
     for _ in range(5):
         assert client.get(TASKS, headers=alice).status_code == 200
-    assert hashes.calls == 1
+    assert hash_checks.calls == 1
 
 
 def test_a_changed_password_takes_effect_at_once_despite_the_cache(client, alice, store):

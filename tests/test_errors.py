@@ -16,7 +16,7 @@ def assert_json_error(response, status, error):
 
 
 @pytest.mark.parametrize("credentials", [{}, basic("alice", "alice-secret")])
-@pytest.mark.parametrize("path", ["/", "/todo", "/todo/api/v1.0", "/todo/api/v2.0/tasks",
+@pytest.mark.parametrize("path", ["/todo", "/todo/api/v1.0", "/todo/api/v2.0/tasks",
                                   f"{TASKS}/abc", f"{TASKS}/1/done", "/favicon.ico"])
 def test_unknown_urls_are_json_404s_whatever_the_credentials(client, path, credentials):
     assert_json_error(client.get(path, headers=credentials), 404, "Not found")

@@ -37,20 +37,6 @@ def get(app, headers, address="192.0.2.1", path=TASKS):
     return app.test_client().get(path, headers=headers, environ_overrides={"REMOTE_ADDR": address})
 
 
-class CountingHashes:
-    """Count the password hash checks of todo.credentials."""
-
-    def __init__(self, monkeypatch):
-        import todo.credentials as credentials
-        self.calls = 0
-        real = credentials.check_password_hash
-
-        def counting(pwhash, password):
-            self.calls += 1
-            return real(pwhash, password)
-        monkeypatch.setattr(credentials, "check_password_hash", counting)
-
-
 def test_a_burst_of_failures_is_answered_429_with_retry_after(limited):
     assert [get(limited, WRONG).status_code for _ in range(3)] == [401] * 3
     response = get(limited, WRONG)
@@ -81,10 +67,9 @@ MISSING_OR_GARBLED = {
 
 @pytest.mark.parametrize("headers", MISSING_OR_GARBLED.values(), ids=MISSING_OR_GARBLED.keys())
 def test_missing_or_garbled_credentials_are_never_counted_and_cost_no_hash(
-        limited, monkeypatch, headers):
-    hashes = CountingHashes(monkeypatch)
+        limited, hash_checks, headers):
     assert {get(limited, headers).status_code for _ in range(20)} == {401}
-    assert hashes.calls == 0
+    assert hash_checks.calls == 0
     assert get(limited, RIGHT).status_code == 200
 
 
