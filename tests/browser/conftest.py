@@ -1,0 +1,355 @@
+"""Fixtures of the browser tests: the real server (run.py on a free port, a fresh SQLite
+file), Debian's Chromium driven by Playwright, one context per test, every request to
+another origin blocked, and a failure on any console error.
+
+Chromium is /usr/bin/chromium (apt-get install chromium); Playwright's own browser
+download is never used. Where either is missing the tests are skipped, and under
+CI=true that is a failure.
+"""
+
+import base64
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from servers import free_port, stop, wait_for_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHROMIUM = "/usr/bin/chromium"
+AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "axe-core", "axe.min.js")
+API = "/todo/api/v1.0"
+PASSWORD = "browser-secret"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic", "--disable-dev-shm-usage"]
+# Playwright's timeouts, in ms: generous for 2 shared cores, bounded all the same.
+TIMEOUT = 10_000
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = expect = None
+
+
+def why_no_browser():
+    if sync_playwright is None:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    reason = why_no_browser()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests, but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True)
+        expect.set_options(timeout=TIMEOUT)
+        yield chromium
+        chromium.close()
+
+
+class Server:
+    """``python run.py`` on 127.0.0.1 with its own SQLite file; stopped by its PID."""
+
+    def __init__(self, directory, env=None):
+        self.directory = directory
+        self.database = os.path.join(directory, "todo.sqlite")
+        self.env = {"TODO_REGISTRATION": "open", "TODO_REGISTRATIONS": "",
+                    "TODO_TRUSTED_HOSTS": "127.0.0.1", **(env or {})}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.log = open(os.path.join(directory, f"server-{self.port}.log"), "a")
+        self.start()
+
+    def start(self):
+        """Start run.py (again) on the same port and the same file."""
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "run.py"), "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-demo", "--store", f"sqlite:///{self.database}"],
+            cwd=self.directory, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
+        wait_for_port(self.port, self.process)
+
+    def stop(self):
+        stop(self.process)
+
+    def close(self):
+        self.stop()
+        self.log.close()
+
+    # Arranging data behind the page's back, through the API itself.
+    def call(self, method, path, body=None, token=None, basic=None, headers=None):
+        """Send one request; return (status, headers, parsed body)."""
+        request = urllib.request.Request(self.url + (path if path.startswith("/") else
+                                                     f"{API}/{path}"), method=method)
+        if body is not None:
+            request.data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        if basic:
+            encoded = base64.b64encode(":".join(basic).encode()).decode()
+            request.add_header("Authorization", f"Basic {encoded}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, answer_headers, data = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, answer_headers, data = error.code, error.headers, error.read()
+        parsed = json.loads(data) if data and "json" in answer_headers.get("Content-Type", "") \
+            else data
+        return status, answer_headers, parsed
+
+    def new_user(self, name):
+        """Register a user; return a User with a token of its own for arranging tasks."""
+        status, _, body = self.call("POST", "users", {"username": name, "password": PASSWORD})
+        assert status == 201, body
+        status, _, body = self.call("POST", "tokens", basic=(name, PASSWORD))
+        assert status == 200, body
+        return User(self, name, PASSWORD, body["token"])
+
+
+class User:
+    def __init__(self, server, name, password, token):
+        self.server, self.name, self.password, self.token = server, name, password, token
+
+    def call(self, method, path, body=None, **kwargs):
+        """A request as this user, with Basic credentials (remembered by the server's
+        credential cache, so cheap), which outlive any token."""
+        return self.server.call(method, path, body, basic=(self.name, self.password), **kwargs)
+
+    def add(self, title, description="", done=False):
+        status, headers, body = self.call("POST", "tasks", {"title": title,
+                                                            "description": description,
+                                                            "done": done})
+        assert status == 201, body
+        return body["task"]["uri"].split(API, 1)[1].lstrip("/")
+
+    def add_many(self, count, title="Task {}"):
+        """Add ``count`` tasks at once, straight into the server's SQLite file."""
+        from todo.store import open_store
+        store = open_store(f"sqlite:///{self.server.database}")
+        try:
+            user_id = store.get_user(self.name)["id"]
+            for n in range(1, count + 1):
+                store.add_task(user_id, title.format(n))
+        finally:
+            store.close()
+
+    def tasks(self, **query):
+        path = "tasks?" + "&".join(f"{k}={v}" for k, v in {"per_page": 1000, **query}.items())
+        status, _, body = self.call("GET", path)
+        assert status == 200, body
+        return body["tasks"]
+
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real server for a test module: registration open, default limits."""
+    running = Server(str(tmp_path_factory.mktemp("server")))
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Start servers of this test's own, with settings of its own; all stopped after."""
+    started = []
+
+    def start(**env):
+        directory = tmp_path / f"server-{len(started)}"
+        directory.mkdir()
+        running = Server(str(directory), env)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.close()
+
+
+@pytest.fixture
+def user(server, request):
+    """A fresh user of the module's server, so tests share no data."""
+    name = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:40] + f"-{next(_names)}"
+    return server.new_user(name)
+
+
+class Console:
+    """Console errors and page errors; a failed load is allowed only for the statuses a
+    test says it expects (Chromium logs every 4xx and 5xx answer to fetch)."""
+
+    FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status "
+                             r"of (\d+)")
+
+    def __init__(self):
+        self.errors = []
+        self.allowed = set()
+
+    def allow(self, *statuses):
+        self.allowed.update(statuses)
+
+    def unexpected(self):
+        left = []
+        for text in self.errors:
+            match = self.FAILED_LOAD.match(text)
+            if match and int(match.group(1)) in self.allowed:
+                continue
+            if "net::ERR_CONNECTION_REFUSED" in text and "refused" in self.allowed:
+                continue
+            left.append(text)
+        return left
+
+
+@pytest.fixture
+def console():
+    return Console()
+
+
+def open_context(browser, server, console, blocked, **options):
+    """A new browser context on ``server``: other origins blocked, console watched."""
+    context = browser.new_context(base_url=server.url, **options)
+    context.set_default_timeout(TIMEOUT)
+
+    def route(route):
+        if route.request.url.startswith(server.url + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+
+    def watch(page):
+        page.on("console", lambda message: message.type == "error"
+                and console.errors.append(message.text))
+        page.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
+
+    context.on("page", watch)
+    return context
+
+
+@pytest.fixture
+def new_context(browser, server, console):
+    """Open more contexts on a server (the module's by default); all closed after."""
+    contexts = []
+    blocked = []
+
+    def make(on=None, **options):
+        options.setdefault("viewport", {"width": 1024, "height": 768})
+        context = open_context(browser, on or server, console, blocked, **options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not blocked, f"requests to other origins: {blocked}"
+    assert not console.unexpected(), f"console errors: {console.unexpected()}"
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a new context of the module's server."""
+    return new_context().new_page()
+
+
+def sign_in(page, user, path="/"):
+    """Open the client and sign in through its form."""
+    page.goto(path)
+    page.get_by_role("textbox", name="Username").fill(user.name)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("textbox", name="New task")).to_be_focused()
+
+
+@pytest.fixture
+def signed_in(page, user):
+    """The page, signed in as a fresh user with no tasks."""
+    sign_in(page, user)
+    return page
+
+
+def add_task(page, title):
+    field = page.get_by_role("textbox", name="New task")
+    field.fill(title)
+    field.press("Enter")
+    expect(field).to_have_value("")
+
+
+def task_item(page, title):
+    """The list item of a task, found by its checkbox's name."""
+    return page.get_by_role("listitem").filter(
+        has=page.get_by_role("checkbox", name=title, exact=True))
+
+
+def axe(page, state):
+    """Run axe-core on the page as it is; fail with every violation it reports."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        with open(AXE, encoding="utf-8") as file:
+            page.evaluate(file.read())   # evaluated, not a <script>: the page's CSP stays on
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]])
+                  for v in result["violations"]]
+    assert violations == [], f"axe-core, {state}: {violations}"
+    return result
+
+
+SCREENSHOTS = os.path.join(ROOT, "docs")
+
+
+def screenshot(page, name):
+    """Save a README screenshot to docs/ when TODO_SCREENSHOTS=1 (deterministic names)."""
+    if os.environ.get("TODO_SCREENSHOTS") == "1":
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True,
+                        animations="disabled", caret="hide")
+
+
+class Requests:
+    """The API requests a page makes, as (method, path with query)."""
+
+    def __init__(self, page):
+        self.seen = []
+        self.answers = []   # (method, path, status), as the answers come
+        page.on("request", self.record)
+        page.on("response", self.answer)
+
+    @staticmethod
+    def path(request):
+        path = request.url.split("://", 1)[1]
+        path = path[path.index("/"):]
+        return path[len(API):] if path.startswith(API) else None
+
+    def record(self, request):
+        path = self.path(request)
+        if path is not None:
+            self.seen.append((request.method, path))
+
+    def answer(self, response):
+        path = self.path(response.request)
+        if path is not None:
+            self.answers.append((response.request.method, path, response.status))
+
+    def clear(self):
+        self.seen.clear()
+        self.answers.clear()
