@@ -295,6 +295,7 @@ def add_task(page, title):
     field.fill(title)
     field.press("Enter")
     expect(field).to_have_value("")
+    expect(task_item(page, title.strip())).to_be_visible()
 
 
 def task_item(page, title):

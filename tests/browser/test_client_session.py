@@ -1,5 +1,6 @@
 """Signing in and out, accounts, expiry, throttling, and a server that goes away."""
 
+import re
 import time
 
 import pytest
@@ -107,9 +108,9 @@ def test_too_many_failed_logins_show_how_long_to_wait(new_context, strict_server
         page.get_by_label("Password").fill("wrong password")
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign in")).to_be_enabled()
-    expect(page.get_by_role("alert")).to_have_text(
-        "Could not sign in: Too many failed logins; try again later. "
-        "Wait 60 seconds before trying again.")
+    expect(page.get_by_role("alert")).to_have_text(re.compile(
+        r"Could not sign in: Too many failed logins; try again later\. "
+        r"Wait (60|59|58) seconds before trying again\."))
 
 
 def test_expired_token_brings_back_the_form_and_keeps_the_text(new_context, start_server,
@@ -126,6 +127,8 @@ def test_expired_token_brings_back_the_form_and_keeps_the_text(new_context, star
     time.sleep(max(0.0, 2.5 - (time.monotonic() - started)))
     field.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
+    # Refused, so it comes back into the field (hidden with the list until signed in).
+    expect(page.locator("#new-title")).to_have_value("Typed before expiry")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_role("textbox", name="Username")).to_have_value(user.name)
     expect(page.get_by_label("Password")).to_be_focused()
@@ -149,10 +152,10 @@ def test_server_stopped_and_started_again(new_context, start_server, console):
     field.fill("During the outage")
     field.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("The server can't be reached. Retrying")
-    expect(field).to_have_value("During the outage")
+    field.fill("Typed while it is down")   # the field is free for the next task
     server.start()   # same port, same SQLite file: the token is still good
     expect(task_item(page, "During the outage")).to_be_visible(timeout=15_000)
-    expect(field).to_have_value("")
+    expect(field).to_have_value("Typed while it is down")
     expect(page.get_by_role("alert")).to_have_count(0)   # the message is gone
     expect(page.get_by_role("status")).to_have_text("Connected to the server again.")
     assert [t["title"] for t in user.tasks()] == ["Before the outage", "During the outage"]

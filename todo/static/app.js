@@ -856,6 +856,9 @@ async function signOut() {
   showNotice("Signed out.");
 }
 
+// The fields clear at once, so the next task can be typed while this one is sent; if it
+// is refused, what was typed comes back into them (or, if they hold something new by
+// then, into the message). While the server can't be reached, the request retries.
 async function addTask(event) {
   event.preventDefault();
   const titleInput = $("new-title");
@@ -864,19 +867,21 @@ async function addTask(event) {
   const title = titleInput.value.trim();
   if (!title) return;
   clearFieldErrors(inputs);
-  const fields = { title };
-  if (descriptionInput.value.trim()) fields.description = descriptionInput.value.trim();
+  const description = descriptionInput.value.trim();
+  const fields = description ? { title, description } : { title };
+  titleInput.value = "";
+  descriptionInput.value = "";
   let created;
   try {
     created = await api.add(fields);
   } catch (error) {
-    if (error.status === 400) showFieldErrors(inputs, error);
-    else report(error, "The task was not added: ");
-    return;
+    if (!titleInput.value && !descriptionInput.value) {
+      titleInput.value = title;
+      descriptionInput.value = description;
+      if (error.status === 400) return showFieldErrors(inputs, error);
+    }
+    return report(error, `“${title}” was not added: `);
   }
-  titleInput.value = "";
-  descriptionInput.value = "";
-  titleInput.focus();
   const task = taskFrom(created.body.task, created.etag);
   state.active++;
   if (inView(task) && (!state.q || matches(task, state.q))) {
