@@ -1,50 +1,20 @@
 """Fixtures: an app over every store backend, its client, users and credentials."""
 
-import base64
 import itertools
 import os
 import subprocess
 import sys
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from openapi_check import CheckedClient
 from postgres_server import PostgresServer, why_unavailable
 from redis_server import RedisServer, why_unavailable as why_no_redis
-from servers import free_port, stop, wait_for_port  # noqa: F401  (tests import them from here)
+from servers import free_port, stop, wait_for_port
+from support import PASSWORDS, ROOT, basic, cheap_hash, require
 from todo import create_app
 
-TASKS = "/todo/api/v1.0/tasks"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret"}
-
-
-def basic(username, password):
-    """Return the headers of HTTP Basic credentials."""
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
-def cheap_hash(password):
-    # Real scrypt hashes are tested in test_auth; here speed matters more.
-    return generate_password_hash(password, method="pbkdf2:sha256:1000")
-
-
-def task_url(task_id):
-    """Return the absolute uri the test client sees for a task."""
-    return f"http://localhost{TASKS}/{task_id}"
-
-
 _databases = itertools.count()
-
-
-def require(what, reason):
-    """Skip the test for ``reason`` (None: nothing missing); under CI=true, fail instead."""
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the {what} tests, but {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import base64
 import pytest
 from werkzeug.security import generate_password_hash
 
-from conftest import TASKS, basic
+from support import TASKS, basic
 from todo import create_app
 
 ROUTES = [

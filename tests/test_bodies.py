@@ -13,7 +13,8 @@ import unicodedata
 import jsonschema
 import pytest
 
-from conftest import TASKS, basic, free_port, stop, wait_for_port
+from servers import free_port, stop, wait_for_port
+from support import TASKS
 from todo import resources
 from todo.errors import FIELD_ERRORS_SHOWN
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, TASKS, basic
+from support import ROOT, TASKS, basic
 from todo import create_app
 from todo.store import open_store
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS
+from support import TASKS
 from todo import create_app
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS, basic, cheap_hash
+from support import TASKS, basic, cheap_hash
 from todo import create_app
 
 ORIGIN = "https://app.example"

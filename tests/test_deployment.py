@@ -10,7 +10,7 @@ import socket
 import pytest
 from flask import request
 
-from conftest import ROOT, TASKS, basic, cheap_hash
+from support import ROOT, TASKS, basic, cheap_hash
 from todo import create_app
 from todo.config import ConfigError
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS, basic
+from support import TASKS, basic
 from todo.store import StoreUnavailable
 
 

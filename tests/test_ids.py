@@ -3,7 +3,7 @@
 import pytest
 from flask import url_for
 
-from conftest import TASKS
+from support import TASKS
 from todo import openapi
 from todo.converters import ID_MAX
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, free_port
+from servers import free_port
+from support import ROOT
 from todo import create_app
 from todo.store import DuplicateUser, StoreConfigError, open_store
 

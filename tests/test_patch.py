@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS
+from support import TASKS
 
 MERGE_PATCH = "application/merge-patch+json"
 

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import ROOT, TASKS, basic, cheap_hash, free_port
+from servers import free_port
+from support import ROOT, TASKS, basic, cheap_hash
 from postgres_server import PostgresServer
 from todo import create_app
 from todo.store import StoreConfigError, open_store

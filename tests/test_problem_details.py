@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS
+from support import TASKS
 
 PROBLEM = {"Accept": "application/problem+json"}
 

@@ -13,7 +13,8 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, TASKS, basic, free_port, stop, wait_for_port
+from servers import free_port, stop, wait_for_port
+from support import ROOT, TASKS, basic
 from todo import create_app
 from todo.config import ConfigError
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import TASKS, cheap_hash
+from support import TASKS, cheap_hash
 from servers import GUNICORN, Gunicorn
 from todo.store import open_store
 

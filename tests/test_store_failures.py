@@ -19,7 +19,8 @@ import time
 
 import pytest
 
-from conftest import PASSWORDS, ROOT, TASKS, basic, cheap_hash, free_port, stop, wait_for_port
+from servers import free_port, stop, wait_for_port
+from support import PASSWORDS, ROOT, TASKS, basic, cheap_hash
 from openapi_check import CheckedClient
 from todo import create_app
 from todo.store import StoreConfigError, StoreUnavailable, open_store

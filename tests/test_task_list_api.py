@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS, task_url
+from support import TASKS, task_url
 
 
 def post(client, headers, body):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import TASKS
+from support import TASKS
 
 
 @pytest.fixture

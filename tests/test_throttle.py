@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import TASKS, basic, cheap_hash
+from support import TASKS, basic, cheap_hash
 from todo import create_app
 from todo.config import ConfigError
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TASKS
+from support import TASKS
 
 TOKENS = "/todo/api/v1.0/tokens"
 USERS = "/todo/api/v1.0/users"

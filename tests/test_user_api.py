@@ -6,7 +6,7 @@ import sys
 import jsonschema
 import pytest
 
-from conftest import TASKS, basic
+from support import TASKS, basic
 from todo import create_app, usernames, users
 
 USERS = "/todo/api/v1.0/users"

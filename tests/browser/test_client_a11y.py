@@ -3,7 +3,7 @@ reduced motion; and the README's screenshots (TODO_SCREENSHOTS=1 writes them to 
 
 import pytest
 
-from conftest import add_task, axe, expect, screenshot, sign_in, task_item
+from pages import add_task, axe, expect, screenshot, sign_in, task_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import expect, sign_in, task_item, Requests
+from pages import expect, sign_in, task_item, Requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

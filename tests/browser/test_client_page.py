@@ -8,7 +8,7 @@ from werkzeug.test import Client
 
 from openapi_check import CheckedClient
 
-from conftest import API, add_task, expect, sign_in, task_item, Requests
+from pages import API, add_task, expect, sign_in, task_item, Requests
 from todo import create_app
 
 STATIC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, add_task, expect, sign_in, task_item
+from pages import PASSWORD, add_task, expect, sign_in, task_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

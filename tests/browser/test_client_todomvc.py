@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import add_task, expect, sign_in, task_item, Requests
+from pages import add_task, expect, sign_in, task_item, Requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
