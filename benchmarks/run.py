@@ -1,8 +1,14 @@
-"""Benchmark todo against the same API hand-written in plain Flask, and against itself at scale.
+"""Benchmark todo against its plain-Flask twin, the article's code, an earlier commit and itself.
 
-    python -m benchmarks.run            # about 17 minutes on 2 cores
-    python -m benchmarks.run --quick    # a smoke run: 1 round of 1 s per side
-    python -m benchmarks.run --stores sqlite --only "GET one"
+    python -m benchmarks.run                       # about 21 minutes on 2 cores
+    python -m benchmarks.run --quick               # a smoke run: 1 round of 1 s per side
+    python -m benchmarks.run --stores sqlite --only framework
+    python -m benchmarks.run --against main~1 --only framework,article,against --auth Basic
+
+With ``--against REV`` a git worktree of REV is checked out in a temporary
+folder, and each store's service from REV and from this working tree are
+served side by side: each gunicorn runs with its own tree as cwd and
+PYTHONPATH, so each imports its own ``todo`` and its own benchmarks.wsgi.
 
 Servers are gunicorn with 2 sync workers on 127.0.0.1; the load is wrk
 (`apt-get install wrk`). The two sides of each comparison are loaded in
@@ -10,7 +16,7 @@ alternation (A B A B ...), and the table gives the median of the per-round
 ratios, so a noisy shared machine slows both sides alike. PostgreSQL is
 measured when its server binaries and psycopg are installed: the benchmark
 starts its own server, as the tests do. Every server started is stopped by its
-PID; every load is bounded in time.
+PID; every load is bounded in time, and the worktree is removed at the end.
 """
 
 import argparse
@@ -26,9 +32,7 @@ import sys
 import tempfile
 import time
 
-from todo.store import open_store
-
-from benchmarks.seed import PASSWORD, TOKEN, USERNAME, seed
+from benchmarks.seed import PASSWORD, TOKEN, USERNAME
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TASKS = "/todo/api/v1.0/tasks"
@@ -46,6 +50,22 @@ REQUESTS = {
 }
 # What todo must reach against plain Flask, as a throughput ratio.
 FRAMEWORK_TARGETS = {"GET one": 0.9, "GET page of 100": 1.1, "PUT": 0.9, "POST": 0.9}
+# What the working tree must keep of an earlier commit's speed (--against).
+AGAINST_TARGET = 0.95
+# The article has no pages: its list holds as many tasks as todo's page of 100.
+ARTICLE_TASKS = 100
+PARTS = ("framework", "article", "auth", "stores", "scale", "against")
+# Run with a tree's cwd and PYTHONPATH; each ends by printing which todo it imported.
+SEED_SCRIPT = """
+import sys, todo
+from todo.store import open_store
+from benchmarks.seed import seed
+store = open_store(sys.argv[1])
+seed(store, int(sys.argv[2]))
+store.close()
+print(todo.__file__)
+"""
+IMPORT_SCRIPT = "import todo, benchmarks.wsgi; print(todo.__file__)"
 
 
 def free_port():
@@ -57,14 +77,14 @@ def free_port():
 class Server:
     """gunicorn (2 sync workers) serving one of benchmarks.wsgi's apps."""
 
-    def __init__(self, factory, store_url, seed_tasks=0):
+    def __init__(self, factory, store_url, seed_tasks=0, tree=ROOT):
         self.port = free_port()
-        env = {**os.environ, "TODO_STORE": store_url, "BENCH_SEED_TASKS": str(seed_tasks)}
+        env = {**tree_env(tree), "TODO_STORE": store_url, "BENCH_SEED_TASKS": str(seed_tasks)}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
              "--log-level", "warning", f"benchmarks.wsgi:{factory}"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=tree, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 300   # memory stores seed 100,000 tasks per worker
         while True:
@@ -99,6 +119,45 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+def tree_env(tree):
+    """The environment in which a process imports ``tree``'s todo and benchmarks packages."""
+    return {**os.environ, "PYTHONPATH": tree}
+
+
+def run_in(tree, script, *args):
+    """Run a Python ``script`` as ``tree``'s servers run; check it imported that tree's todo."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=tree, env=tree_env(tree),
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"in {tree}: {done.stderr[-2000:]}")
+    imported = done.stdout.strip()
+    if not imported.startswith(os.path.join(tree, "")):
+        raise RuntimeError(f"{tree} imported the todo of {imported}")
+
+
+class Worktree:
+    """A detached git worktree of a revision, in a folder of its own until removed."""
+
+    def __init__(self, commit, folder):
+        self.commit = commit
+        self.path = os.path.join(folder, f"todo-{self.commit}")
+        git("worktree", "add", "--detach", self.path, self.commit)
+        run_in(self.path, IMPORT_SCRIPT)
+
+    def remove(self):
+        """Remove the worktree and git's record of it; warn rather than fail."""
+        try:
+            git("worktree", "remove", "--force", self.path)
+        except subprocess.CalledProcessError as exc:
+            print(f"could not remove the worktree {self.path}: {exc.stderr}", flush=True)
+
+
+def git(*args):
+    """Run git in this checkout; return its output."""
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True, timeout=120).stdout.strip()
 
 
 def wrk(port, request, seconds, auth=BASIC, connections=8):
@@ -153,7 +212,8 @@ class Stores:
         from postgres_server import why_unavailable
         return why_unavailable()
 
-    def make(self, kind, name, tasks):
+    def make(self, kind, name, tasks, tree=ROOT):
+        """A store seeded by ``tree``'s code: (URL, tasks each worker seeds itself)."""
         if kind == "memory":
             return "memory://", tasks   # not shared by workers: each seeds its own
         if kind == "sqlite":
@@ -163,9 +223,7 @@ class Stores:
                 from postgres_server import PostgresServer
                 self.postgres = PostgresServer()
             url = self.postgres.create_database(name)
-        store = open_store(url)
-        seed(store, tasks)
-        store.close()
+        run_in(tree, SEED_SCRIPT, url, str(tasks))
         return url, 0
 
     def close(self):
@@ -208,11 +266,29 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--stores", default="memory,sqlite,postgresql")
-    parser.add_argument("--only", help="comma-separated parts: framework,auth,stores,scale")
+    parser.add_argument("--only", help=f"comma-separated parts: {','.join(PARTS)}")
+    parser.add_argument("--auth", default=",".join(AUTHS),
+                        help="the schemes of the twin's rows: Basic,Bearer")
+    parser.add_argument("--against", metavar="REV",
+                        help="also serve todo from REV beside the working tree (part 'against')")
     args = parser.parse_args()
     rounds, seconds = (1, 1) if args.quick else (args.rounds, args.seconds)
     sizes = (100, 10_000) if args.quick else (100, 10_000, 100_000)
-    parts = set(args.only.split(",")) if args.only else {"framework", "auth", "stores", "scale"}
+    parts = set(args.only.split(",")) if args.only else set(PARTS) - {"against"}
+    if args.against and not args.only:
+        parts.add("against")
+    if parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}")
+    if "against" in parts and not args.against:
+        parser.error("the part 'against' needs --against REV")
+    auths = {name: AUTHS[name] for name in args.auth.split(",") if name in AUTHS}
+    if len(auths) != len(args.auth.split(",")):
+        parser.error(f"--auth takes some of {','.join(AUTHS)}")
+    if "against" in parts:
+        try:
+            commit = git("rev-parse", "--short", "--verify", f"{args.against}^{{commit}}")
+        except subprocess.CalledProcessError:
+            parser.error(f"--against {args.against}: no such commit")
     folder = tempfile.mkdtemp(prefix="todo-bench-")
     stores = Stores(folder)
     kinds = []
@@ -224,96 +300,118 @@ def main():
             kinds.append(kind)
     table = Table()
     started = []
+    worktree = None
 
-    def start(factory, url, per_worker):
-        server = Server(factory, url, per_worker)
+    def start(factory, url, per_worker, tree=ROOT):
+        server = Server(factory, url, per_worker, tree)
         started.append(server)
         # Warm up: each worker's first login derives scrypt once, and imports settle.
         wrk(server.port, "GET one", 1)
         return server
+
+    def stop(server):
+        server.stop()
+        started.remove(server)
 
     def stop_all():
         for server in started:
             server.stop()
         started.clear()
 
+    def measure(a, b, request, what, kind, auth, target, versus, auth_b=None):
+        ratio, p99_a, p99_b = compare(a, b, request, rounds, seconds, AUTHS[auth],
+                                      AUTHS[auth_b or auth])
+        table.add(what, kind, auth if auth_b is None else "both", ratio, target, ms(p99_a),
+                  ms(p99_b), versus)
+
     try:
         print(f"{rounds} round(s) of {seconds:g} s per side, gunicorn -w 2, wrk -t2 -c8",
               flush=True)
+        if "against" in parts:
+            worktree = Worktree(commit, folder)   # now, so that a broken REV fails at once
         get_one = {}
-        if "framework" in parts or "stores" in parts:
-            # 1. The project against the plain-Flask baseline: same store, same auth.
+        if parts & {"framework", "article", "stores"}:
+            # 1. The project against the plain-Flask twin (same store, same auth) and
+            # against the article's code (its list of dicts, its plaintext password).
             for kind in kinds:
                 url, per_worker = stores.make(kind, f"vs_{kind}", 1000)
                 project = start("project()", url, per_worker)
                 get_one[kind] = project
-                if "framework" not in parts:
-                    continue
-                baseline = start("baseline()", url, per_worker)
+                rivals = []   # (server, name in the rows, the schemes to load it with)
+                if "framework" in parts:
+                    rivals.append((start("baseline()", url, per_worker), "plain Flask", auths))
+                if "article" in parts:
+                    rivals.append((start("article()", "memory://", ARTICLE_TASKS), "article",
+                                   ["Basic"]))
+                # Request by request, so that every POST, which adds tasks, comes last.
                 for request, target in FRAMEWORK_TARGETS.items():
-                    for auth, header in AUTHS.items():
-                        ratio, p99_a, p99_b = compare(project, baseline, request, rounds,
-                                                      seconds, header, header)
-                        table.add(f"{request}: todo / plain Flask", kind, auth, ratio, target,
-                                  ms(p99_a), ms(p99_b), "plain Flask")
+                    for rival, name, schemes in rivals:
+                        for auth in schemes:
+                            measure(project, rival, request, f"{request}: todo / {name}", kind,
+                                    auth, target if name == "plain Flask" else None, name)
+                for rival, _, _ in rivals:
+                    stop(rival)
         if "stores" in parts:
             # 2. The embedded SQL store against the dict store, and PostgreSQL's cost.
             if {"memory", "sqlite"} <= set(get_one):
-                ratio, p99_a, p99_b = compare(get_one["sqlite"], get_one["memory"], "GET one",
-                                              rounds, seconds)
-                table.add("GET one: SQLite / memory", "both", "Basic", ratio, 0.8, ms(p99_a),
-                          ms(p99_b), "memory")
+                measure(get_one["sqlite"], get_one["memory"], "GET one",
+                        "GET one: SQLite / memory", "both", "Basic", 0.8, "memory")
             if {"memory", "postgresql"} <= set(get_one):
-                ratio, p99_a, p99_b = compare(get_one["postgresql"], get_one["memory"],
-                                              "GET one", rounds, seconds)
-                table.add("GET one: PostgreSQL / memory", "both", "Basic", ratio, None,
-                          ms(p99_a), ms(p99_b), "memory")
+                measure(get_one["postgresql"], get_one["memory"], "GET one",
+                        "GET one: PostgreSQL / memory", "both", "Basic", None, "memory")
         stop_all()
+        if "against" in parts:
+            # 3. The working tree against REV, each serving its own todo from its own tree.
+            for kind in kinds:
+                new = start("project()", *stores.make(kind, f"new_{kind}", 1000))
+                old = start("project()", *stores.make(kind, f"old_{kind}", 1000, worktree.path),
+                            worktree.path)
+                for request in FRAMEWORK_TARGETS:
+                    measure(new, old, request, f"{request}: new / old ({worktree.commit})", kind,
+                            "Basic", AGAINST_TARGET, f"todo at {worktree.commit}")
+                stop_all()
         if "auth" in parts:
-            # 3. Strong hashes with the credential cache against plaintext passwords,
+            # 4. Strong hashes with the credential cache against plaintext passwords,
             # in todo itself and, for comparison, in the plain-Flask twin.
             url, per_worker = stores.make("memory", "auth", 100)
             project = start("project()", url, per_worker)
             project_plaintext = start("project(plaintext=True)", url, per_worker)
             for request in FRAMEWORK_TARGETS:
-                ratio, p99_a, p99_b = compare(project, project_plaintext, request, rounds,
-                                              seconds)
-                table.add(f"{request}: todo, scrypt+cache / todo, plaintext", "memory",
-                          "Basic", ratio, 0.9, ms(p99_a), ms(p99_b), "plaintext passwords")
+                measure(project, project_plaintext, request,
+                        f"{request}: todo, scrypt+cache / todo, plaintext", "memory", "Basic",
+                        0.9, "plaintext passwords")
             hashed = start("baseline()", url, per_worker)
             plaintext = start("baseline(plaintext=True)", url, per_worker)
             for request in FRAMEWORK_TARGETS:
-                ratio, p99_a, p99_b = compare(hashed, plaintext, request, rounds, seconds)
-                table.add(f"{request}: plain Flask, scrypt+cache / plaintext", "memory",
-                          "Basic", ratio, 0.9, ms(p99_a), ms(p99_b), "plaintext passwords")
+                measure(hashed, plaintext, request,
+                        f"{request}: plain Flask, scrypt+cache / plaintext", "memory", "Basic",
+                        0.9, "plaintext passwords")
             # A token: one store lookup, against the cached password check.
-            ratio, p99_a, p99_b = compare(project, project, "GET one", rounds, seconds,
-                                          BEARER, BASIC)
-            table.add("GET one: todo, Bearer / Basic", "memory", "both", ratio, 0.9, ms(p99_a),
-                      ms(p99_b), "Basic, scrypt+cache")
+            measure(project, project, "GET one", "GET one: todo, Bearer / Basic", "memory",
+                    "Bearer", 0.9, "Basic, scrypt+cache", auth_b="Basic")
             stop_all()
         if "scale" in parts:
-            # 4. Scale: 10,000 and 100,000 tasks against 100, in every store.
+            # 5. Scale: 10,000 and 100,000 tasks against 100, in every store.
             for kind in kinds:
                 small = start("project()", *stores.make(kind, f"small_{kind}", sizes[0]))
                 for size in sizes[1:]:
                     large = start("project()", *stores.make(kind, f"tasks{size}_{kind}", size))
                     for request in ("GET one", "GET page of 50"):
-                        ratio, p99_a, p99_b = compare(large, small, request, rounds, seconds)
-                        table.add(f"{request}: {size:,} tasks / {sizes[0]}", kind, "Basic",
-                                  ratio, 0.9, ms(p99_a), ms(p99_b), f"{sizes[0]} tasks")
+                        measure(large, small, request, f"{request}: {size:,} tasks / {sizes[0]}",
+                                kind, "Basic", 0.9, f"{sizes[0]} tasks")
                     if kind == "sqlite" and size == sizes[-1]:
                         large_rss, small_rss = large.peak_rss_kib(), small.peak_rss_kib()
                         table.add(f"peak worker RSS: {size:,} tasks / {sizes[0]}", kind, "-",
                                   large_rss / small_rss, 1.2, f"{large_rss // 1024} MiB",
                                   f"{small_rss // 1024} MiB", f"{sizes[0]} tasks",
                                   lower_is_better=True)
-                    large.stop()
-                    started.remove(large)
+                    stop(large)
                 stop_all()
     finally:
         stop_all()
         stores.close()
+        if worktree is not None:
+            worktree.remove()
         shutil.rmtree(folder, ignore_errors=True)   # the SQLite files: up to 100,000 tasks
     table.show()
 

@@ -1,4 +1,4 @@
-"""Fill a store with the benchmark's user, its bearer token, and tasks."""
+"""The benchmark's user, its bearer token and its tasks, for a store or the article's list."""
 
 import time
 
@@ -16,6 +16,12 @@ def seed(store, tasks):
     user = store.add_user(USERNAME, hash_password(PASSWORD))
     now = time.time()
     store.add_token(user["id"], token_hash(TOKEN), now + DAY, now)
-    for i in range(tasks):
-        store.add_task(user["id"], f"Task number {i}", "Something to do, some day", i % 2 == 0)
+    for title, description, done in task_values(tasks):
+        store.add_task(user["id"], title, description, done)
     return user["id"]
+
+
+def task_values(tasks):
+    """The title, description and done of each of the first ``tasks`` benchmark tasks."""
+    for i in range(tasks):
+        yield f"Task number {i}", "Something to do, some day", i % 2 == 0
