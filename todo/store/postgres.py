@@ -4,13 +4,11 @@ import os
 import threading
 
 import psycopg
-from psycopg.errors import ForeignKeyViolation, UniqueViolation
+from psycopg.errors import ForeignKeyViolation, IntegrityError, UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from todo import usernames
-from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, StoreUnavailable, TaskStore, storable)
-from todo.store.sql import Dialect, keyed_usernames, task_filter, task_order, version_matches
+from todo.store.base import StoreConfigError, StoreUnavailable
+from todo.store.sql import FOREIGN_KEY, UNIQUE, Dialect, SQLStore, keyed_usernames, migrate
 
 
 def _key_usernames(conn):
@@ -85,7 +83,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # Any number will do, as long as it is the same in every process: it names the
 # advisory lock that keeps two servers starting at once from both migrating.
 _MIGRATION_LOCK = 0x70D0
-_TASK_COLUMNS = "id, title, description, done, version"
 # COLLATE "C": titles sort by code point, as in the other stores, whatever the
 # database's locale.
 DIALECT = Dialect(param="%s", lower="lower", position="strpos",
@@ -93,15 +90,16 @@ DIALECT = Dialect(param="%s", lower="lower", position="strpos",
 _CONNECT_TIMEOUT_S = 5
 # How long a request waits for a pooled connection before answering 503.
 _CHECKOUT_TIMEOUT_S = 3.0
+# What makes a transaction one snapshot, for a page and its count.
+_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
-def _task(row):
-    return {"id": row[0], "title": row[1], "description": row[2], "done": row[3],
-            "version": row[4]}
+def _run_script(conn, script):
+    conn.execute(script)
 
 
-def _user(row):
-    return {"id": row[0], "username": row[1], "password_hash": row[2]}
+def _record_version(conn, version):
+    conn.execute("UPDATE schema_version SET version = %s", (version,))
 
 
 def _where(url):
@@ -110,8 +108,11 @@ def _where(url):
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
-class PostgresStore(TaskStore):
+class PostgresStore(SQLStore):
     """A psycopg 3 connection pool; each call is one transaction, retried by nobody."""
+
+    dialect = DIALECT
+    integrity_error = IntegrityError
 
     def __init__(self, url, min_size=1, max_size=10):
         self.url = url
@@ -144,14 +145,28 @@ class PostgresStore(TaskStore):
                     self._pool_pid = os.getpid()
         return self._pool_
 
-    def _run(self, work):
-        """Run ``work(cursor)`` in one transaction and return its result."""
+    @staticmethod
+    def _refused_by(exc):
+        if isinstance(exc, UniqueViolation):
+            return UNIQUE
+        if isinstance(exc, ForeignKeyViolation):
+            return FOREIGN_KEY
+        return None
+
+    def _transaction(self, work, snapshot=False):
+        """Run ``work(cursor)`` in one transaction (or one read snapshot) and return its result."""
         try:
             with self._pool.connection(timeout=_CHECKOUT_TIMEOUT_S) as conn:
                 with conn.cursor() as cur:
+                    if snapshot:
+                        cur.execute(_SNAPSHOT)
                     return work(cur)
         except (PoolTimeout, psycopg.OperationalError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    def _query(self, sql, params=()):
+        """Return the rows of one statement, run in a transaction of its own."""
+        return self._transaction(lambda cur: cur.execute(sql, params).fetchall())
 
     def _migrate(self, conn):
         with conn.transaction():
@@ -163,181 +178,15 @@ class PostgresStore(TaskStore):
                 current = 0
             else:
                 current = row[0]
-            if current > SCHEMA_VERSION:
-                raise StoreConfigError(
-                    f"database schema version {current} is newer than this program's "
-                    f"({SCHEMA_VERSION})")
-            for version in range(current, SCHEMA_VERSION):
-                step = MIGRATIONS[version]
-                if callable(step):
-                    step(conn)
-                else:
-                    conn.execute(step)
-                conn.execute("UPDATE schema_version SET version = %s", (version + 1,))
+            migrate(conn, current, SCHEMA_VERSION, MIGRATIONS, _run_script, _record_version)
 
     @property
     def schema_version(self):
         """The schema version recorded in the database."""
-        return self._run(lambda cur: cur.execute("SELECT version FROM schema_version").fetchone()[0])
-
-    # -- users ---------------------------------------------------------------
-
-    def add_user(self, username, password_hash):
-        if not storable(username):
-            raise ValueError("a username must be text without NUL or lone surrogates")
-        name = usernames.normalize(username)
-
-        def add(cur):
-            try:
-                cur.execute("INSERT INTO users (username, username_key, password_hash) "
-                            "VALUES (%s, %s, %s) RETURNING id",
-                            (name, usernames.key(name), password_hash))
-            except UniqueViolation:
-                raise DuplicateUser(name) from None
-            return {"id": cur.fetchone()[0], "username": name, "password_hash": password_hash}
-        return self._run(add)
-
-    def get_user(self, username):
-        if not storable(username):
-            return None
-
-        def get(cur):
-            row = cur.execute("SELECT id, username, password_hash FROM users "
-                              "WHERE username_key = %s", (usernames.key(username),)).fetchone()
-            return _user(row) if row else None
-        return self._run(get)
-
-    def get_user_by_id(self, user_id):
-        def get(cur):
-            row = cur.execute("SELECT id, username, password_hash FROM users WHERE id = %s",
-                              (user_id,)).fetchone()
-            return _user(row) if row else None
-        return self._run(get)
-
-    def set_password_hash(self, user_id, password_hash):
-        def change(cur):
-            changed = cur.execute("UPDATE users SET password_hash = %s WHERE id = %s",
-                                  (password_hash, user_id)).rowcount > 0
-            cur.execute("DELETE FROM tokens WHERE user_id = %s", (user_id,))
-            return changed
-        return self._run(change)
-
-    def remove_user(self, username):
-        if not storable(username):
-            return False
-        # ON DELETE CASCADE takes the user's tasks along.
-        return self._run(lambda cur: cur.execute(
-            "DELETE FROM users WHERE username_key = %s", (usernames.key(username),)).rowcount > 0)
-
-    def list_users(self):
-        return self._run(lambda cur: [_user(r) for r in cur.execute(
-            "SELECT id, username, password_hash FROM users ORDER BY id").fetchall()])
-
-    def count_users(self):
-        return self._run(lambda cur: cur.execute("SELECT count(*) FROM users").fetchone()[0])
-
-    # -- tokens --------------------------------------------------------------
-
-    def add_token(self, user_id, token_hash, expires_at, now):
-        def add(cur):
-            cur.execute("DELETE FROM tokens WHERE expires_at <= %s", (now,))
-            try:
-                cur.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
-                            "VALUES (%s, %s, %s)", (token_hash, user_id, expires_at))
-            except ForeignKeyViolation:
-                # The account was deleted while this request ran.
-                raise NoSuchUser(user_id) from None
-        self._run(add)
-
-    def get_token_user(self, token_hash, now):
-        def get(cur):
-            row = cur.execute("SELECT u.id, u.username, u.password_hash FROM tokens t "
-                              "JOIN users u ON u.id = t.user_id "
-                              "WHERE t.token_hash = %s AND t.expires_at > %s",
-                              (token_hash, now)).fetchone()
-            return _user(row) if row else None
-        return self._run(get)
-
-    def delete_token(self, token_hash):
-        return self._run(lambda cur: cur.execute(
-            "DELETE FROM tokens WHERE token_hash = %s", (token_hash,)).rowcount > 0)
-
-    # -- tasks ---------------------------------------------------------------
-
-    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
-                   offset=0, limit=100):
-        where, params = task_filter(DIALECT, user_id, done, startswith, q)
-
-        def find(cur):
-            # One snapshot for the page and the count.
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            rows = cur.execute(
-                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE {where} "
-                f"ORDER BY {task_order(DIALECT, sort)} LIMIT %s OFFSET %s",
-                (*params, limit, offset)).fetchall()
-            if len(params) == 1:
-                total = cur.execute("SELECT task_count FROM users WHERE id = %s",
-                                    params).fetchone()
-                total = total[0] if total else 0
-            else:
-                total = cur.execute(f"SELECT count(*) FROM tasks WHERE {where}",
-                                    params).fetchone()[0]
-            return [_task(r) for r in rows], total
-        return self._run(find)
-
-    def get_task(self, user_id, task_id):
-        if not 0 <= task_id <= MAX_ID:
-            return None
-
-        def get(cur):
-            row = cur.execute(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = %s AND user_id = %s",
-                              (task_id, user_id)).fetchone()
-            return _task(row) if row else None
-        return self._run(get)
-
-    def add_task(self, user_id, title, description="", done=False):
-        def add(cur):
-            try:
-                cur.execute("INSERT INTO tasks (user_id, title, description, done) "
-                            f"VALUES (%s, %s, %s, %s) RETURNING {_TASK_COLUMNS}",
-                            (user_id, title, description, done))
-            except ForeignKeyViolation:
-                raise NoSuchUser(user_id) from None
-            return _task(cur.fetchone())
-        return self._run(add)
-
-    def update_task(self, user_id, task_id, changes, versions=None):
-        unknown = set(changes) - TASK_CHANGES
-        if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)}")
-        if not 0 <= task_id <= MAX_ID:
-            return None
-        # Column names come from TASK_CHANGES only, never from the caller's text.
-        columns = sorted(changes)
-        assignments = "".join(f"{c} = %s, " for c in columns)
-
-        def update(cur):
-            if not version_matches(cur, DIALECT, user_id, task_id, versions):
-                return None
-            row = cur.execute(
-                f"UPDATE tasks SET {assignments}version = version + 1 "
-                f"WHERE id = %s AND user_id = %s RETURNING {_TASK_COLUMNS}",
-                (*(changes[c] for c in columns), task_id, user_id)).fetchone()
-            return _task(row) if row else None
-        return self._run(update)
-
-    def delete_task(self, user_id, task_id, versions=None):
-        if not 0 <= task_id <= MAX_ID:
-            return False
-
-        def delete(cur):
-            if not version_matches(cur, DIALECT, user_id, task_id, versions):
-                return False
-            return cur.execute("DELETE FROM tasks WHERE id = %s AND user_id = %s",
-                               (task_id, user_id)).rowcount > 0
-        return self._run(delete)
+        return self._query("SELECT version FROM schema_version")[0][0]
 
     def close(self):
+        """Release connections; the store must not be used afterwards."""
         if self._pool_ is not None and self._pool_pid == os.getpid():
             self._pool_.close()
         self._pool_ = self._pool_pid = None

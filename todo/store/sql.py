@@ -1,12 +1,16 @@
-"""The SQL both database backends build task queries with, in their two dialects."""
+"""The SQL store both database backends share: one implementation, and their dialects."""
 
 from dataclasses import dataclass
 
 from todo import usernames
-from todo.store.base import StoreConfigError, VersionMismatch
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
+                             StoreConfigError, TaskStore, VersionMismatch, storable)
 
 # How many groups of clashing usernames a failed migration names (one line, bounded).
 _CLASHES_SHOWN = 10
+TASK_COLUMNS = "id, title, description, done, version"
+# What _refused_by() answers: which constraint refused a statement.
+UNIQUE, FOREIGN_KEY = "unique", "foreign key"
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,43 @@ class Dialect:
     position: str     # a function (haystack, needle) -> 1-based position, 0 if absent
     title_order: str  # the ORDER BY expression of titles: lowered, in code-point order
     lock_row: str = ""  # what makes a SELECT lock the row it reads until the commit
+    no_limit: object = None  # the LIMIT that means all rows
+
+
+class Statements:
+    """The store's fixed SQL in one dialect, spelled once, so every call sends the same text.
+
+    The drivers cache statements by their text (sqlite3's statement cache,
+    psycopg's prepared statements), so none of these is built per call.
+    """
+
+    def __init__(self, dialect):
+        p, lock_row = dialect.param, dialect.lock_row
+        user = "SELECT id, username, password_hash FROM users"
+        self.add_user = ("INSERT INTO users (username, username_key, password_hash) "
+                         f"VALUES ({p}, {p}, {p}) RETURNING id")
+        self.user_by_key = f"{user} WHERE username_key = {p}"
+        self.user_by_id = f"{user} WHERE id = {p}"
+        self.users = f"{user} ORDER BY id"
+        self.count_users = "SELECT count(*) FROM users"
+        self.set_password_hash = f"UPDATE users SET password_hash = {p} WHERE id = {p}"
+        self.revoke_tokens = f"DELETE FROM tokens WHERE user_id = {p}"
+        # ON DELETE CASCADE takes the user's tasks and tokens along.
+        self.remove_user = f"DELETE FROM users WHERE username_key = {p}"
+        self.forget_expired_tokens = f"DELETE FROM tokens WHERE expires_at <= {p}"
+        self.add_token = ("INSERT INTO tokens (token_hash, user_id, expires_at) "
+                          f"VALUES ({p}, {p}, {p})")
+        self.token_user = ("SELECT u.id, u.username, u.password_hash FROM tokens t "
+                           "JOIN users u ON u.id = t.user_id "
+                           f"WHERE t.token_hash = {p} AND t.expires_at > {p}")
+        self.delete_token = f"DELETE FROM tokens WHERE token_hash = {p}"
+        self.task_count = f"SELECT task_count FROM users WHERE id = {p}"
+        self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
+        self.task_version = (f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
+                             f"{lock_row}")
+        self.add_task = ("INSERT INTO tasks (user_id, title, description, done) "
+                         f"VALUES ({p}, {p}, {p}, {p}) RETURNING id")
+        self.delete_task = f"DELETE FROM tasks WHERE id = {p} AND user_id = {p}"
 
 
 def task_filter(dialect, user_id, done=None, startswith=None, q=None):
@@ -49,23 +90,230 @@ def task_order(dialect, sort):
     return ", ".join(terms)
 
 
-def version_matches(cursor, dialect, user_id, task_id, versions):
-    """Inside a write transaction: check a task's version before changing it.
+def _task(row):
+    # bool(): SQLite keeps done as an integer.
+    return {"id": row[0], "title": row[1], "description": row[2], "done": bool(row[3]),
+            "version": row[4]}
 
-    Return True if the write may go ahead (no versions required, or the current
-    one is among them), False if there is no such task, and raise
-    VersionMismatch if the task has another version.
+
+def _user(row):
+    return {"id": row[0], "username": row[1], "password_hash": row[2]}
+
+
+class SQLStore(TaskStore):
+    """The store contract in SQL; a subclass says how its database connects and fails.
+
+    A subclass sets ``dialect`` (a Dialect) and ``integrity_error`` (its driver's
+    exception for a statement a constraint refused), and provides:
+
+    - ``_query(sql, params)``: the rows of one statement, in a transaction of its own;
+    - ``_transaction(work, snapshot=False)``: ``work(db)`` in one write transaction
+      (with ``snapshot``, one read-only snapshot) and its result, where ``db.execute``
+      returns a DB-API cursor;
+    - ``_refused_by(exc)``: UNIQUE, FOREIGN_KEY or None, for an ``integrity_error``.
+
+    The first two turn an outage into StoreUnavailable.
     """
-    if versions is None:
+
+    dialect = None
+    integrity_error = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.sql = Statements(cls.dialect)
+
+    # -- users ---------------------------------------------------------------
+
+    def add_user(self, username, password_hash):
+        """Create a user under the normalised name and return it."""
+        if not storable(username):
+            raise ValueError("a username must be text without NUL or lone surrogates")
+        name = usernames.normalize(username)
+
+        def add(db):
+            try:
+                row = db.execute(self.sql.add_user,
+                                 (name, usernames.key(name), password_hash)).fetchone()
+            except self.integrity_error as exc:
+                if self._refused_by(exc) != UNIQUE:
+                    raise
+                raise DuplicateUser(name) from None
+            return {"id": row[0], "username": name, "password_hash": password_hash}
+        return self._transaction(add)
+
+    def get_user(self, username):
+        """Return the user whose name has the same key as ``username``, or None."""
+        if not storable(username):
+            return None
+        rows = self._query(self.sql.user_by_key, (usernames.key(username),))
+        return _user(rows[0]) if rows else None
+
+    def get_user_by_id(self, user_id):
+        """Return the user with this id, or None."""
+        rows = self._query(self.sql.user_by_id, (user_id,))
+        return _user(rows[0]) if rows else None
+
+    def set_password_hash(self, user_id, password_hash):
+        """Replace a user's password hash and revoke all their tokens; False if no such user."""
+        def change(db):
+            changed = db.execute(self.sql.set_password_hash,
+                                 (password_hash, user_id)).rowcount > 0
+            db.execute(self.sql.revoke_tokens, (user_id,))
+            return changed
+        return self._transaction(change)
+
+    def remove_user(self, username):
+        """Delete the user whose name has the same key, with all their tasks and tokens."""
+        if not storable(username):
+            return False
+        return self._transaction(lambda db: db.execute(
+            self.sql.remove_user, (usernames.key(username),)).rowcount > 0)
+
+    def list_users(self):
+        """Return all users, in id order."""
+        return [_user(row) for row in self._query(self.sql.users)]
+
+    def count_users(self):
+        """Return how many users there are."""
+        return self._query(self.sql.count_users)[0][0]
+
+    # -- tokens --------------------------------------------------------------
+
+    def add_token(self, user_id, token_hash, expires_at, now):
+        """Record a user's token, valid until ``expires_at``; forget those expired by ``now``."""
+        def add(db):
+            db.execute(self.sql.forget_expired_tokens, (now,))
+            try:
+                db.execute(self.sql.add_token, (token_hash, user_id, expires_at))
+            except self.integrity_error as exc:
+                # The account was deleted while this request ran.
+                if self._refused_by(exc) != FOREIGN_KEY:
+                    raise
+                raise NoSuchUser(user_id) from None
+        self._transaction(add)
+
+    def get_token_user(self, token_hash, now):
+        """Return the user a token belongs to if it has not expired by ``now``, else None."""
+        rows = self._query(self.sql.token_user, (token_hash, now))
+        return _user(rows[0]) if rows else None
+
+    def delete_token(self, token_hash):
+        """Revoke a token; return False if there was no such token."""
+        return self._transaction(lambda db: db.execute(
+            self.sql.delete_token, (token_hash,)).rowcount > 0)
+
+    # -- tasks ---------------------------------------------------------------
+
+    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
+                   offset=0, limit=100):
+        """Return (one page of the user's matching tasks, how many match in all)."""
+        dialect = self.dialect
+        where, params = task_filter(dialect, user_id, done, startswith, q)
+        p = dialect.param
+
+        def find(db):
+            rows = db.execute(
+                f"SELECT {TASK_COLUMNS} FROM tasks WHERE {where} "
+                f"ORDER BY {task_order(dialect, sort)} LIMIT {p} OFFSET {p}",
+                (*params, dialect.no_limit if limit is None else limit, offset)).fetchall()
+            if len(params) == 1:
+                # The whole list: its count is kept by triggers, not counted.
+                total = db.execute(self.sql.task_count, params).fetchone()
+                total = total[0] if total else 0
+            else:
+                total = db.execute(f"SELECT count(*) FROM tasks WHERE {where}",
+                                   params).fetchone()[0]
+            return [_task(row) for row in rows], total
+        # One snapshot: the page and the count agree.
+        return self._transaction(find, snapshot=True)
+
+    def get_task(self, user_id, task_id):
+        """Return the user's task with this id, or None."""
+        if not 0 <= task_id <= MAX_ID:
+            return None
+        rows = self._query(self.sql.task, (task_id, user_id))
+        return _task(rows[0]) if rows else None
+
+    def add_task(self, user_id, title, description="", done=False):
+        """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
+        def add(db):
+            try:
+                row = db.execute(self.sql.add_task,
+                                 (user_id, title, description, done)).fetchone()
+            except self.integrity_error as exc:
+                if self._refused_by(exc) != FOREIGN_KEY:
+                    raise
+                raise NoSuchUser(user_id) from None
+            return {"id": row[0], "title": title, "description": description,
+                    "done": bool(done), "version": 1}
+        return self._transaction(add)
+
+    def update_task(self, user_id, task_id, changes, versions=None):
+        """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None."""
+        unknown = set(changes) - TASK_CHANGES
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        if not 0 <= task_id <= MAX_ID:
+            return None
+        p = self.dialect.param
+        # Column names come from TASK_CHANGES only, never from the caller's text.
+        columns = sorted(changes)
+        assignments = "".join(f"{c} = {p}, " for c in columns)
+
+        def update(db):
+            if not self._version_matches(db, user_id, task_id, versions):
+                return None
+            row = db.execute(
+                f"UPDATE tasks SET {assignments}version = version + 1 "
+                f"WHERE id = {p} AND user_id = {p} RETURNING {TASK_COLUMNS}",
+                (*(changes[c] for c in columns), task_id, user_id)).fetchone()
+            return _task(row) if row else None
+        return self._transaction(update)
+
+    def delete_task(self, user_id, task_id, versions=None):
+        """Delete the user's task; return False if there was no such task."""
+        if not 0 <= task_id <= MAX_ID:
+            return False
+
+        def delete(db):
+            if not self._version_matches(db, user_id, task_id, versions):
+                return False
+            return db.execute(self.sql.delete_task, (task_id, user_id)).rowcount > 0
+        return self._transaction(delete)
+
+    def _version_matches(self, db, user_id, task_id, versions):
+        """Inside a write transaction: check a task's version before changing it.
+
+        Return True if the write may go ahead (no versions required, or the current
+        one is among them), False if there is no such task, and raise
+        VersionMismatch if the task has another version.
+        """
+        if versions is None:
+            return True
+        row = db.execute(self.sql.task_version, (task_id, user_id)).fetchone()
+        if row is None:
+            return False
+        if row[0] not in versions:
+            raise VersionMismatch(task_id)
         return True
-    p = dialect.param
-    row = cursor.execute(f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
-                         f"{dialect.lock_row}", (task_id, user_id)).fetchone()
-    if row is None:
-        return False
-    if row[0] not in versions:
-        raise VersionMismatch(task_id)
-    return True
+
+
+def migrate(conn, current, target, migrations, run_script, record):
+    """Move a database from schema version ``current`` to ``target``, recording each step.
+
+    A step of ``migrations`` is SQL, given to ``run_script(conn, sql)``, or a
+    function of the connection; ``record(conn, version)`` notes each new version.
+    """
+    if current > target:
+        raise StoreConfigError(f"database schema version {current} is newer than this "
+                               f"program's ({target})")
+    for version in range(current, target):
+        step = migrations[version]
+        if callable(step):
+            step(conn)
+        else:
+            run_script(conn, step)
+        record(conn, version + 1)
 
 
 def keyed_usernames(rows):

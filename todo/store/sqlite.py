@@ -6,10 +6,8 @@ import sqlite3
 import threading
 from urllib.parse import quote
 
-from todo import usernames
-from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, StoreUnavailable, TaskStore, storable)
-from todo.store.sql import Dialect, keyed_usernames, task_filter, task_order, version_matches
+from todo.store.base import StoreConfigError, StoreUnavailable
+from todo.store.sql import FOREIGN_KEY, UNIQUE, Dialect, SQLStore, keyed_usernames, migrate
 
 
 def _key_usernames(conn):
@@ -77,11 +75,10 @@ MIGRATIONS = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_TASK_COLUMNS = "id, title, description, done, version"
-
 # py_lower is Python's str.lower, registered on every connection: SQLite's own
 # lower() and NOCASE fold ASCII letters only.
-DIALECT = Dialect(param="?", lower="py_lower", position="instr", title_order="py_lower(title)")
+DIALECT = Dialect(param="?", lower="py_lower", position="instr", title_order="py_lower(title)",
+                  no_limit=-1)
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
 # The oldest SQLite that runs the store's SQL: UPDATE ... RETURNING came in 3.35.
@@ -126,24 +123,28 @@ def _statements(script):
             statement = ""
 
 
-def _no_such_user(exc, user_id):
-    """Return NoSuchUser for a refused foreign key; re-raise any other IntegrityError."""
-    if exc.sqlite_errorcode != sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-        raise exc
-    return NoSuchUser(user_id)
+# Which constraint an IntegrityError's extended result code names.
+_REFUSED_BY = {
+    sqlite3.SQLITE_CONSTRAINT_UNIQUE: UNIQUE,
+    sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY: UNIQUE,
+    sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY: FOREIGN_KEY,
+}
 
 
-def _task(row):
-    return {"id": row[0], "title": row[1], "description": row[2],
-            "done": bool(row[3]), "version": row[4]}
+def _run_script(conn, script):
+    for statement in _statements(script):
+        conn.execute(statement)
 
 
-def _user(row):
-    return {"id": row[0], "username": row[1], "password_hash": row[2]}
+def _record_version(conn, version):
+    conn.execute(f"PRAGMA user_version = {int(version)}")
 
 
-class SQLiteStore(TaskStore):
+class SQLiteStore(SQLStore):
     """One connection per thread and process, WAL journal, explicit write transactions."""
+
+    dialect = DIALECT
+    integrity_error = sqlite3.IntegrityError
 
     def __init__(self, path):
         self.path = path
@@ -191,9 +192,8 @@ class SQLiteStore(TaskStore):
         # A read-only file opens, answers reads and begins write transactions: only a
         # real write finds out, so make one that changes nothing (SQLITE_READONLY if not).
         def rewrite(conn):
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            conn.execute(f"PRAGMA user_version = {int(version)}")
-        self._write(rewrite)
+            _record_version(conn, conn.execute("PRAGMA user_version").fetchone()[0])
+        self._transaction(rewrite)
 
     def _connect(self, create=False):
         # mode=rw: a database that has gone missing is an error, never a new empty one
@@ -242,7 +242,12 @@ class SQLiteStore(TaskStore):
         raise StoreUnavailable(f"SQLite database {self._abspath} was {what} while in use",
                                _MOVED)
 
-    def _read(self, sql, params=()):
+    @staticmethod
+    def _refused_by(exc):
+        return _REFUSED_BY.get(exc.sqlite_errorcode)
+
+    def _query(self, sql, params=()):
+        """Return the rows of one statement, run in a transaction of its own."""
         try:
             conn = self._conn
             self._check_file()
@@ -253,12 +258,13 @@ class SQLiteStore(TaskStore):
                 raise   # a bug or a damaged file: a 500, logged with its traceback
             raise unavailable from exc
 
-    def _write(self, work, begin="BEGIN IMMEDIATE"):
-        """Run ``work(conn)`` in one transaction (a write one by default) and return its result."""
+    def _transaction(self, work, snapshot=False):
+        """Run ``work(conn)`` in one write transaction (or one read snapshot); return its result."""
         try:
             conn = self._conn
             self._check_file()
-            conn.execute(begin)
+            # A deferred transaction takes no write lock: its first read fixes the snapshot.
+            conn.execute("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")
             try:
                 result = work(conn)
                 conn.execute("COMMIT")
@@ -274,185 +280,18 @@ class SQLiteStore(TaskStore):
         return result
 
     def _migrate(self):
-        def migrate(conn):
+        def run(conn):
             current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                raise StoreConfigError(
-                    f"database schema version {current} is newer than this program's "
-                    f"({SCHEMA_VERSION})")
-            for version in range(current, SCHEMA_VERSION):
-                step = MIGRATIONS[version]
-                if callable(step):
-                    step(conn)
-                else:
-                    for statement in _statements(step):
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version + 1}")
-        self._write(migrate)
+            migrate(conn, current, SCHEMA_VERSION, MIGRATIONS, _run_script, _record_version)
+        self._transaction(run)
 
     @property
     def schema_version(self):
         """The schema version recorded in the database file."""
-        return self._read("PRAGMA user_version")[0][0]
-
-    # -- users ---------------------------------------------------------------
-
-    def add_user(self, username, password_hash):
-        if not storable(username):
-            raise ValueError("a username must be text without NUL or lone surrogates")
-        name = usernames.normalize(username)
-
-        def add(conn):
-            try:
-                cur = conn.execute(
-                    "INSERT INTO users (username, username_key, password_hash) VALUES (?, ?, ?)",
-                    (name, usernames.key(name), password_hash))
-            except sqlite3.IntegrityError:
-                raise DuplicateUser(name) from None
-            return {"id": cur.lastrowid, "username": name, "password_hash": password_hash}
-        return self._write(add)
-
-    def get_user(self, username):
-        if not storable(username):
-            return None
-        rows = self._read("SELECT id, username, password_hash FROM users WHERE username_key = ?",
-                          (usernames.key(username),))
-        return _user(rows[0]) if rows else None
-
-    def get_user_by_id(self, user_id):
-        rows = self._read("SELECT id, username, password_hash FROM users WHERE id = ?", (user_id,))
-        return _user(rows[0]) if rows else None
-
-    def set_password_hash(self, user_id, password_hash):
-        def change(conn):
-            cur = conn.execute("UPDATE users SET password_hash = ? WHERE id = ?",
-                               (password_hash, user_id))
-            conn.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
-            return cur.rowcount > 0
-        return self._write(change)
-
-    def remove_user(self, username):
-        if not storable(username):
-            return False
-
-        def remove(conn):
-            row = conn.execute("SELECT id FROM users WHERE username_key = ?",
-                               (usernames.key(username),)).fetchone()
-            if row is None:
-                return False
-            for table in ("tasks", "tokens"):
-                conn.execute(f"DELETE FROM {table} WHERE user_id = ?", row)
-            conn.execute("DELETE FROM users WHERE id = ?", row)
-            return True
-        return self._write(remove)
-
-    # -- tokens --------------------------------------------------------------
-
-    def add_token(self, user_id, token_hash, expires_at, now):
-        def add(conn):
-            conn.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
-            try:
-                conn.execute("INSERT INTO tokens (token_hash, user_id, expires_at) "
-                             "VALUES (?, ?, ?)", (token_hash, user_id, expires_at))
-            except sqlite3.IntegrityError as exc:
-                # The account was deleted while this request ran.
-                raise _no_such_user(exc, user_id) from None
-        self._write(add)
-
-    def get_token_user(self, token_hash, now):
-        rows = self._read("SELECT u.id, u.username, u.password_hash FROM tokens t "
-                          "JOIN users u ON u.id = t.user_id "
-                          "WHERE t.token_hash = ? AND t.expires_at > ?", (token_hash, now))
-        return _user(rows[0]) if rows else None
-
-    def delete_token(self, token_hash):
-        return self._write(lambda conn: conn.execute(
-            "DELETE FROM tokens WHERE token_hash = ?", (token_hash,)).rowcount > 0)
-
-    def list_users(self):
-        return [_user(r) for r in self._read(
-            "SELECT id, username, password_hash FROM users ORDER BY id")]
-
-    def count_users(self):
-        return self._read("SELECT count(*) FROM users")[0][0]
-
-    # -- tasks ---------------------------------------------------------------
-
-    def find_tasks(self, user_id, *, done=None, startswith=None, q=None, sort=DEFAULT_SORT,
-                   offset=0, limit=100):
-        where, params = task_filter(DIALECT, user_id, done, startswith, q)
-        if done is not None:
-            params[1] = int(done)
-
-        def find(conn):
-            # One read transaction: the page and the count come from one snapshot.
-            rows = conn.execute(
-                f"SELECT {_TASK_COLUMNS} FROM tasks WHERE {where} "
-                f"ORDER BY {task_order(DIALECT, sort)} LIMIT ? OFFSET ?",
-                (*params, -1 if limit is None else limit, offset)).fetchall()
-            if len(params) == 1:
-                total = conn.execute("SELECT task_count FROM users WHERE id = ?",
-                                     params).fetchone()
-                total = total[0] if total else 0
-            else:
-                total = conn.execute(f"SELECT count(*) FROM tasks WHERE {where}",
-                                     params).fetchone()[0]
-            return [_task(r) for r in rows], total
-        return self._write(find, begin="BEGIN DEFERRED")
-
-    def get_task(self, user_id, task_id):
-        if not 0 <= task_id <= MAX_ID:
-            return None
-        rows = self._read(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id = ? AND user_id = ?",
-                          (task_id, user_id))
-        return _task(rows[0]) if rows else None
-
-    def add_task(self, user_id, title, description="", done=False):
-        def add(conn):
-            try:
-                cur = conn.execute(
-                    "INSERT INTO tasks (user_id, title, description, done) VALUES (?, ?, ?, ?)",
-                    (user_id, title, description, int(done)))
-            except sqlite3.IntegrityError as exc:
-                raise _no_such_user(exc, user_id) from None
-            return {"id": cur.lastrowid, "title": title, "description": description,
-                    "done": bool(done), "version": 1}
-        return self._write(add)
-
-    def update_task(self, user_id, task_id, changes, versions=None):
-        unknown = set(changes) - TASK_CHANGES
-        if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)}")
-        if not 0 <= task_id <= MAX_ID:
-            return None
-        # Column names come from TASK_CHANGES only, never from the caller's text.
-        columns = sorted(changes)
-        assignments = "".join(f"{c} = ?, " for c in columns)
-        values = [int(changes[c]) if c == "done" else changes[c] for c in columns]
-
-        def update(conn):
-            if not version_matches(conn, DIALECT, user_id, task_id, versions):
-                return None
-            row = conn.execute(
-                f"UPDATE tasks SET {assignments}version = version + 1 "
-                f"WHERE id = ? AND user_id = ? RETURNING {_TASK_COLUMNS}",
-                (*values, task_id, user_id)).fetchone()
-            return _task(row) if row else None
-        return self._write(update)
-
-    def delete_task(self, user_id, task_id, versions=None):
-        if not 0 <= task_id <= MAX_ID:
-            return False
-
-        def delete(conn):
-            if not version_matches(conn, DIALECT, user_id, task_id, versions):
-                return False
-            cur = conn.execute("DELETE FROM tasks WHERE id = ? AND user_id = ?",
-                               (task_id, user_id))
-            return cur.rowcount > 0
-        return self._write(delete)
+        return self._query("PRAGMA user_version")[0][0]
 
     def close(self):
+        """Release connections; the store must not be used afterwards."""
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             conn.close()
