@@ -5,6 +5,7 @@ import threading
 import pytest
 from werkzeug.security import generate_password_hash
 
+from todo.clock import ManualClock
 from todo.credentials import HashingBusy, PasswordHashing, VerifiedCredentials
 
 
@@ -13,14 +14,6 @@ def user(password_hash, username="alice"):
 
 
 HASH = generate_password_hash("secret", "pbkdf2:sha256:1000")
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_a_remembered_password_is_known_and_another_is_not():
@@ -48,12 +41,12 @@ def test_a_new_hash_invalidates_the_entry():
 
 
 def test_entries_expire():
-    clock = Clock()
+    clock = ManualClock(1000.0)
     cache = VerifiedCredentials(ttl=60, clock=clock)
     cache.remember(user(HASH), "secret")
-    clock.now += 59
+    clock.advance(59)
     assert cache.known(user(HASH), "secret")
-    clock.now += 2
+    clock.advance(2)
     assert not cache.known(user(HASH), "secret")
 
 

@@ -7,6 +7,7 @@ from todo import config, demo, deployment, throttle
 from todo.api import Api
 from todo.cli import users_cli
 from todo.client import add_client
+from todo.clock import system_clock
 from todo.converters import IdConverter
 from todo.credentials import PasswordHashing, VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
@@ -17,8 +18,8 @@ from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
 
 
-def create_app(test_config=None):
-    """Build the application: settings, store, routes, error handling, CLI."""
+def create_app(test_config=None, clock=system_clock):
+    """Build the application: settings, store, routes, error handling, CLI; time from ``clock``."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
     # Behind trusted proxies, task uris use the public scheme and host; a Host
@@ -29,16 +30,19 @@ def create_app(test_config=None):
     store = open_store(app.config["STORE"])
     app.extensions["todo.store"] = store
     hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"])
+    # One clock for tokens, the credential cache and the throttle (todo.clock).
+    app.extensions["todo.clock"] = clock
     # Bounds on guessing and on registrations; an empty setting turns one off.
     counting = throttle.limiter(app.config["RATELIMIT_STORAGE_URI"])
     app.extensions["todo.logins"] = Logins(
         store, VerifiedCredentials(ttl=app.config["CREDENTIAL_CACHE_TTL"],
-                                   max_entries=app.config["CREDENTIAL_CACHE_SIZE"]),
+                                   max_entries=app.config["CREDENTIAL_CACHE_SIZE"], clock=clock),
         hashing, throttle.LoginThrottle(app.config["LOGIN_FAILURES"],
-                                        app.config["LOGIN_FAILURES_PER_ADDRESS"], counting)
-        if app.config["LOGIN_FAILURES"] else None)
+                                        app.config["LOGIN_FAILURES_PER_ADDRESS"], counting,
+                                        clock=clock)
+        if app.config["LOGIN_FAILURES"] else None, clock=clock)
     app.extensions["todo.registrations"] = throttle.Counter(
-        "registrations-by-address", app.config["REGISTRATIONS"], counting) \
+        "registrations-by-address", app.config["REGISTRATIONS"], counting, clock=clock) \
         if app.config["REGISTRATIONS"] else None
     if app.config["DEMO"]:
         demo.seed(store)

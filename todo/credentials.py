@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from contextlib import contextmanager
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from todo.clock import system_clock
 
 # scrypt, as werkzeug does it by default, takes 32 MiB for each hash in progress.
 DEFAULT_CONCURRENCY = 2
@@ -78,9 +79,12 @@ def hash_password(password):
 class VerifiedCredentials:
     """A bounded LRU of recently verified credentials, each valid for ``ttl`` seconds."""
 
-    def __init__(self, ttl=300.0, max_entries=10_000, clock=time.monotonic):
+    def __init__(self, ttl=300.0, max_entries=10_000, clock=system_clock):
         self.ttl = ttl
         self.max_entries = max_entries
+        # The service's wall clock, not a monotonic one: should the system's time
+        # jump, an entry lives that much longer or shorter, which is harmless, as it
+        # counts only while the user's stored hash is the one it was verified against.
         self._clock = clock
         self._key = secrets.token_bytes(32)   # per process: digests are useless elsewhere
         self._entries = OrderedDict()          # digest -> (password_hash, expires)

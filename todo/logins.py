@@ -11,9 +11,8 @@ twin run the very same steps:
 - a token: one store lookup; a wrong one counts against the address.
 """
 
-import time
-
 from todo import usernames
+from todo.clock import system_clock
 from todo.credentials import token_hash
 
 
@@ -26,13 +25,14 @@ class Throttled(Exception):
 
 
 class Logins:
-    """Who a credential belongs to, for a store, a cache, a hasher and a throttle (or None)."""
+    """Who a credential belongs to, given a store, cache, hasher, throttle (or None) and clock."""
 
-    def __init__(self, store, cache, hashing, throttle=None):
+    def __init__(self, store, cache, hashing, throttle=None, clock=system_clock):
         self.store = store
         self.cache = cache
         self.hashing = hashing
         self.throttle = throttle
+        self.clock = clock
 
     def with_password(self, address, username, password):
         """Return the user whose password this is, or None; raise Throttled."""
@@ -59,7 +59,7 @@ class Logins:
 
     def with_token(self, address, token):
         """Return the user of an unexpired, unrevoked token, or None; raise Throttled."""
-        user = self.store.get_token_user(token_hash(token), time.time())
+        user = self.store.get_token_user(token_hash(token), self.clock())
         if user is None and self.throttle is not None:
             wait = self.throttle.wrong_token(address)
             if wait:

@@ -20,21 +20,23 @@ says who is knocking.
 
 import hashlib
 import math
-import time
 from urllib.parse import quote
 
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from todo.clock import system_clock
+
 
 class Counter:
     """Attempts per key against some limits, reserved before the work they pay for."""
 
-    def __init__(self, name, limits, limiter):
+    def __init__(self, name, limits, limiter, clock=system_clock):
         self.name = name
         self.limits = parse_many(limits)
         self.limiter = limiter
+        self.clock = clock
 
     def reserve(self, key):
         """Take one slot for ``key`` (a tuple of strings) under every limit: return 0
@@ -59,8 +61,10 @@ class Counter:
             self.limiter.hit(limit, self.name, *key, cost=-1)
 
     def _wait(self, limit, key):
+        # limits times its windows by the system's clock (it takes no other), and
+        # says when one ends in epoch seconds: the wait is counted from our clock.
         reset = self.limiter.get_window_stats(limit, self.name, *key).reset_time
-        return max(1, math.ceil(reset - time.time()))
+        return max(1, math.ceil(reset - self.clock()))
 
 
 def limiter(storage_uri="memory://"):
@@ -71,10 +75,10 @@ def limiter(storage_uri="memory://"):
 class LoginThrottle:
     """The bounds on password checks and wrong tokens."""
 
-    def __init__(self, per_account, per_address, limiter):
+    def __init__(self, per_account, per_address, limiter, clock=system_clock):
         """Each limit is like "10/minute" (several may be joined by ";")."""
-        self.accounts = Counter("login-checks-by-account", per_account, limiter)
-        self.addresses = Counter("login-checks-by-address", per_address, limiter)
+        self.accounts = Counter("login-checks-by-account", per_account, limiter, clock)
+        self.addresses = Counter("login-checks-by-address", per_address, limiter, clock)
 
     def reserve_check(self, address, username):
         """Before checking a password for ``username`` from ``address``: return 0 and

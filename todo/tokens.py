@@ -1,7 +1,5 @@
 """The tokens resource: trade a password for a short-lived bearer token, or revoke one."""
 
-import time
-
 from flask import current_app
 
 from todo.auth import basic_auth, bearer_token, current_user, password_required, token_auth
@@ -19,7 +17,7 @@ class TokenAPI(StoreResource):
     def post(self):
         token, digest = new_token()
         ttl = current_app.config["TOKEN_TTL"]
-        now = time.time()
+        now = current_app.extensions["todo.clock"]()
         self.store.add_token(current_user()["id"], digest, now + ttl, now)
         return {"token": token, "expires_in": ttl}
 
