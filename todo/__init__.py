@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_cors import CORS
 
-from todo import config, demo, deployment, throttle
+from todo import config, demo, deployment, errors, throttle
 from todo.api import Api
 from todo.cli import users_cli
 from todo.client import add_client
@@ -12,6 +12,7 @@ from todo.converters import IdConverter
 from todo.credentials import PasswordHashing, VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
 from todo.logins import Logins
+from todo.representations import output_json
 from todo.resources import TaskAPI, TaskListAPI
 from todo.tokens import TokenAPI
 from todo.users import UserAPI, UserListAPI
@@ -23,9 +24,12 @@ def create_app(test_config=None, clock=system_clock):
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
     # Behind trusted proxies, task uris use the public scheme and host; a Host
-    # that is no host name is refused before anything else looks at the request.
+    # that is untrusted or no host name is refused before anything else looks at it.
+    deployment.refuse_untrusted_hosts(app)
     deployment.trust_proxies(app)
     app.before_request(deployment.check_host)
+    # Outside the Api's resources too (the web client's files), every failure is JSON.
+    errors.init_app(app)
 
     store = open_store(app.config["STORE"])
     app.extensions["todo.store"] = store
@@ -52,7 +56,12 @@ def create_app(test_config=None, clock=system_clock):
     # The route table: every URL of the service, with its endpoint name.
     # Ids are ASCII digits without leading zeros: one URL per task or account.
     app.url_map.converters["id"] = IdConverter
-    api = Api(app)
+    # A doubled slash is a 404 like any unknown URL, not a redirect (Werkzeug's would
+    # answer HTML, before any error handler could speak JSON).
+    app.url_map.merge_slashes = False
+    # JSON only, compact (todo.representations); unknown URLs answer the JSON 404 too.
+    api = Api(app, catch_all_404s=True, default_mediatype="application/json")
+    api.representation("application/json")(output_json)
     resources = {"store": store}
     api.add_resource(TaskListAPI, "/todo/api/v1.0/tasks", endpoint="tasks",
                      resource_class_kwargs=resources)

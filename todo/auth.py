@@ -52,11 +52,14 @@ def verify_token(token):
 
 
 def _login(check):
+    """Run the check; return the user it finds as the views see it: id and username only."""
     try:
-        return check(current_app.extensions["todo.logins"], request.remote_addr or "-")
+        user = check(current_app.extensions["todo.logins"], request.remote_addr or "-")
     except Throttled as exc:
         raise ApiError(429, "Too many failed logins; try again later",
                        headers={"Retry-After": str(exc.wait)}) from None
+    # The stored hash stays here: nothing past the login needs it.
+    return None if user is None else {"id": user["id"], "username": user["username"]}
 
 
 def auth_error(status):
@@ -75,7 +78,7 @@ token_auth.error_handler(auth_error)
 
 
 def current_user():
-    """Return the authenticated user of this request."""
+    """Return the authenticated user of this request: a dict of its ``id`` and ``username``."""
     return multi_auth.current_user()
 
 

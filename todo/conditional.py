@@ -2,16 +2,8 @@
 
 import hashlib
 import re
-from functools import wraps
 
-from flask import current_app, request
-from flask_restful.utils import unpack
-
-from todo.errors import ApiError
-from todo.store import VersionMismatch
-
-STALE = ("The task has changed since you read it: GET it again, and send its new ETag "
-         "in If-Match")
+from flask import abort, current_app, request
 
 
 def task_etag(task):
@@ -27,37 +19,25 @@ def list_etag(tasks, total):
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def not_modified(view):
-    """Answer 304, with no body, when If-None-Match names the ETag the view returns."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        data, code, headers = unpack(view(*args, **kwargs))
-        etag = headers.get("ETag")
-        # Most requests have no If-None-Match: spare them parsing one.
-        if code == 200 and etag and "HTTP_IF_NONE_MATCH" in request.environ \
-                and request.if_none_match.contains_weak(etag.strip('"')):
-            return current_app.response_class(status=304, headers={"ETag": etag})
-        return data, code, headers
-    return wrapper
+def abort_if_not_modified(etag):
+    """Stop with 304 and no body when the request's If-None-Match names ``etag``."""
+    # Most requests have no If-None-Match: spare them parsing one.
+    if "HTTP_IF_NONE_MATCH" in request.environ \
+            and request.if_none_match.contains_weak(etag.strip('"')):
+        abort(current_app.response_class(status=304, headers={"ETag": etag}))
 
 
-def if_match(method):
-    """Pass the task versions If-Match allows as ``versions``; a stale tag is a 412.
+def if_match_versions(id):
+    """Return the versions of task ``id`` that If-Match allows, or None for any.
 
-    Without If-Match (the articles' clients) or with ``*``, ``versions`` is None
-    and the write is unconditional.  The store checks the version in the same
-    transaction as the write, so two processes cannot both pass the check.
+    Without If-Match (the articles' clients) or with ``*`` the write is
+    unconditional. The store checks the version in the same transaction as the
+    write, so two processes cannot both pass; a stale one is a VersionMismatch
+    (412, todo.errors).
     """
-    @wraps(method)
-    def wrapper(self, id, **kwargs):
-        versions = None
-        if "HTTP_IF_MATCH" in request.environ and not request.if_match.star_tag:
-            # Strong tags only (weak ones never match); Werkzeug reads "" as None.
-            tags = [tag for tag in request.if_match.as_set() if tag]
-            versions = {int(m.group(1)) for m in
-                        (re.fullmatch(rf"{id}-([0-9]{{1,9}})", tag) for tag in tags) if m}
-        try:
-            return method(self, id, versions=versions, **kwargs)
-        except VersionMismatch:
-            raise ApiError(412, STALE) from None
-    return wrapper
+    if "HTTP_IF_MATCH" not in request.environ or request.if_match.star_tag:
+        return None
+    # Strong tags only (weak ones never match); Werkzeug reads "" as None.
+    tags = [tag for tag in request.if_match.as_set() if tag]
+    return {int(m.group(1)) for m in
+            (re.fullmatch(rf"{id}-([0-9]{{1,9}})", tag) for tag in tags) if m}

@@ -1,9 +1,11 @@
 """How the app meets the network: trusted proxies, the Host header, browser origins."""
 
 from flask import request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_host
 
-from todo.errors import ApiError
+from todo.errors import ApiError, error_response
 
 
 def trust_proxies(app):
@@ -18,6 +20,30 @@ def trust_proxies(app):
     if hops or port or prefix:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_port=port, x_prefix=prefix)
+
+
+def refuse_untrusted_hosts(app):
+    """Answer a request for a Host that TRUSTED_HOSTS does not name with a 400, before Flask.
+
+    Flask would raise its SecurityError while routing; Flask-RESTful's error
+    router matches the URL again to choose who answers the error, which raises
+    it a second time, outside every handler. Checked here with the same
+    Werkzeug function and list, Flask's own check never fails. Wrap this inside
+    ProxyFix (call it first), so that a forwarded Host is the one checked.
+    """
+    trusted, inner = app.config["TRUSTED_HOSTS"], app.wsgi_app
+    if not trusted:
+        return
+
+    def wsgi_app(environ, start_response):
+        try:
+            get_host(environ, trusted)
+        except SecurityError as exc:
+            with app.request_context(environ):
+                response = error_response(400, exc.description)   # "Host 'x' is not trusted."
+            return response(environ, start_response)
+        return inner(environ, start_response)
+    app.wsgi_app = wsgi_app
 
 
 def check_host():

@@ -4,13 +4,12 @@ import itertools
 import sys
 
 from flask import current_app, has_request_context, request
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import RequestRedirect
 
 from todo.credentials import HashingBusy
 from todo.representations import output_json
-from todo.store import NoSuchUser, StoreUnavailable
+from todo.store import DuplicateUser, NoSuchUser, StoreUnavailable, VersionMismatch
 
 # The articles' phrases stand exactly; the rest follow their style.
 PHRASES = {
@@ -99,38 +98,60 @@ def wants_problem_details():
         ("application/json", PROBLEM_JSON)) == PROBLEM_JSON
 
 
+def _account_gone(exc):
+    # The account was deleted while this request ran: the credentials name nobody now.
+    message = "The account these credentials name no longer exists."
+    if current_app.config.get("AUTH_FAILURE_STATUS") == 403:
+        return error_response(403, message, error=PHRASES[401])   # as todo.auth answers
+    return error_response(401, message,
+                          headers={"WWW-Authenticate": 'Basic realm="Authentication Required"'})
+
+
+def _store_unavailable(exc):
+    current_app.logger.warning("store unavailable: %s", exc)
+    # The store says which trouble it is: busy, unreachable, unopenable, failing.
+    return error_response(503, exc.reason, headers={"Retry-After": "5"})
+
+
+# What the store's and the password hasher's exceptions mean to a client: the one
+# place they become statuses, so that no view or decorator catches them.
+STATUS_OF = {
+    # If-Match named another version than the stored one (todo.conditional).
+    VersionMismatch: lambda exc: error_response(
+        412, "The task has changed since you read it: GET it again, and send its new ETag "
+             "in If-Match"),
+    DuplicateUser: lambda exc: error_response(409, {"username": "Already taken"}),
+    StoreUnavailable: _store_unavailable,
+    NoSuchUser: _account_gone,
+    # Every password-hashing slot of this process stayed taken (todo.credentials).
+    HashingBusy: lambda exc: error_response(
+        503, "The server is busy checking passwords; try again shortly.",
+        headers={"Retry-After": "1"}),
+}
+
+
 def response_for(exc):
     """Turn any exception raised while handling a request into an error response."""
     if isinstance(exc, ApiError):
         return error_response(exc.code, exc.message, exc.error, exc.headers)
-    if isinstance(exc, RequestRedirect):
-        # Werkzeug's routing asks for the canonical URL (e.g. merged slashes).
-        return error_response(exc.code, f"The resource is at {exc.new_url}",
-                              error="Moved", headers={"Location": exc.new_url})
-    if isinstance(exc, SecurityError):
-        return error_response(400, exc.description)   # "Host 'x' is not trusted."
     if isinstance(exc, HTTPException):
-        # flask_restful.abort(400, message=...) (reqparse) leaves its detail in .data.
+        if exc.response is not None:
+            return exc.response   # flask.abort(response): the answer is made already (304)
+        # flask_restful.abort(400, message=...) leaves its detail in .data.
         data = getattr(exc, "data", None) or {}
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() not in _BODY_HEADERS]
         return error_response(exc.code, data.get("message", MESSAGES.get(exc.code)),
                               headers=headers)
-    if isinstance(exc, HashingBusy):
-        # Every password-hashing slot of this process stayed taken (todo.credentials).
-        return error_response(503, "The server is busy checking passwords; try again shortly.",
-                              headers={"Retry-After": "1"})
-    if isinstance(exc, StoreUnavailable):
-        current_app.logger.warning("store unavailable: %s", exc)
-        # The store says which trouble it is: busy, unreachable, unopenable, failing.
-        return error_response(503, exc.reason, headers={"Retry-After": "5"})
-    if isinstance(exc, NoSuchUser):
-        # The account was deleted while this request ran: the credentials name nobody now.
-        message = "The account these credentials name no longer exists."
-        if current_app.config.get("AUTH_FAILURE_STATUS") == 403:
-            return error_response(403, message, error=PHRASES[401])   # as todo.auth answers
-        challenge = 'Basic realm="Authentication Required"'
-        return error_response(401, message, headers={"WWW-Authenticate": challenge})
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind](exc)
     # A bug: log it with its traceback, and tell the client nothing about it.
     current_app.log_exception(sys.exc_info() if sys.exc_info()[1] is exc
                               else (type(exc), exc, exc.__traceback__))
     return error_response(500)
+
+
+def init_app(app):
+    """Answer every failure outside the API's resources (the web client's page, its files)
+    with the same JSON error; the Api's handle_error answers those inside."""
+    app.register_error_handler(Exception, response_for)

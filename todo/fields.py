@@ -1,118 +1,96 @@
 """The marshal field maps (what clients see of a task or a user), and marshal_with for them.
 
-The field maps are Flask-RESTful's: a dict of ``fields.Raw`` instances. What
-differs is the cost of applying them. flask_restful.marshal walks the map
-again for every record, through a generator, an isinstance test and a class
-check per field, into OrderedDicts; fields.Url calls url_for once per record.
-Here a map is read once, when a view is decorated; each response asks each
-field once for the function that reads it (its ``reader``), and each record
-becomes a plain dict (ordered, as dicts are).
-A page of 100 tasks costs one url_for and 400 direct reads.
+The maps are Flask-RESTful's: dicts of ``fields.Raw`` instances, whose
+``output(key, record)`` makes each value. Two ideas keep a page of 100 tasks
+cheap, both through that method:
+
+- ``marshal_with`` reads its map once, when the view is decorated, and makes
+  each record a plain dict of ``output()`` calls (flask_restful.marshal walks
+  the map again for every record, into OrderedDicts);
+- ``RecordUrl`` asks ``url_for`` once per response and adds each record's id,
+  where ``fields.Url`` asks once per record.
 """
 
-from functools import partial, wraps
-from operator import itemgetter
+from functools import wraps
+from urllib.parse import urlsplit, urlunsplit
 
-from flask import url_for
-from flask_restful import fields, marshal_with as restful_marshal_with
-from flask_restful.utils import unpack
-
-# An id no record has, to find where ids go in a URL.
-_PLACEHOLDER = 987654321987654321
+from flask import request, url_for
+from flask_restful import fields
 
 
-def plan(fields):
-    """Return a field map as [(key, field)] with every field ready to give its reader:
-    classes instantiated, nested maps wrapped, other fields adapted."""
+def marshal_with(field_map, envelope=None):
+    """Marshal what the view returns with ``field_map``, as flask_restful.marshal_with does.
+
+    The view returns a record or a list of records, alone or with a status and
+    headers; those pass through untouched. The map is flat (no nested maps):
+    each key's value is its field's ``output(key, record)``.
+    """
     planned = []
-    for key, field in fields.items():
-        if isinstance(field, type):
-            field = field()
-        if isinstance(field, dict) or not hasattr(field, "reader"):
-            field = _Adapted(field)
-        planned.append((key, field))
-    return planned
+    for key, field in field_map.items():
+        if isinstance(field, dict):
+            raise TypeError(f"{key}: nested field maps need flask_restful.marshal_with")
+        planned.append((key, field() if isinstance(field, type) else field))
 
+    def marshal(record):
+        return {key: field.output(key, record) for key, field in planned}
 
-class _Adapted:
-    """A nested field map, or a field without a reader: read as flask_restful.marshal would."""
-
-    def __init__(self, field):
-        self.field = field
-
-    def reader(self, key):
-        if isinstance(self.field, dict):   # a nested map, read from the same record
-            return partial(marshal, fields=self.field)
-        return partial(self.field.output, key)
-
-
-def marshal(data, fields, envelope=None, planned=None):
-    """Apply a field map to a record or a list of records, as flask_restful.marshal does.
-
-    ``planned`` is plan(fields), when the caller has it already.
-    """
-    readers = [(key, field.reader(key)) for key, field in planned or plan(fields)]
-    if isinstance(data, (list, tuple)):
-        out = [{key: read(record) for key, read in readers} for record in data]
-    else:
-        out = {key: read(data) for key, read in readers}
-    return {envelope: out} if envelope else out
-
-
-class marshal_with(restful_marshal_with):
-    """flask_restful.marshal_with, through this module's marshal; the view may
-    return the record alone or with a status and headers, as with Flask-RESTful's.
-
-    The field map is planned when the view is decorated: like the view itself,
-    it is part of the code, not something to change while the app runs.
-    """
-
-    def __call__(self, view):
-        planned = plan(self.fields)
-
+    def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            data, code, headers = unpack(view(*args, **kwargs))
-            return marshal(data, self.fields, self.envelope, planned), code, headers
+            rv = view(*args, **kwargs)
+            data = rv[0] if isinstance(rv, tuple) else rv
+            out = [marshal(record) for record in data] if isinstance(data, list) \
+                else marshal(data)
+            if envelope:
+                out = {envelope: out}
+            return (out, *rv[1:]) if isinstance(rv, tuple) else out
         return wrapper
+    return decorator
 
 
 class RecordUrl(fields.Url):
-    """fields.Url for an endpoint whose only URL variable is the record's ``id``.
+    """fields.Url for an endpoint whose URL ends in the record's ``id`` (``/tasks/<id>``).
 
-    fields.Url hands url_for every key of the record (they become query
-    arguments it then throws away) and builds each URL from scratch. This one
-    builds the endpoint's URL once, around a placeholder id, and puts each
-    record's id in its place.
+    The URL is what fields.Url would give, for any Host, port, scheme or
+    SCRIPT_NAME: one ``url_for`` per response builds it for a first id, and the
+    part before that last path segment serves every record of the response.
     """
 
-    def reader(self, key):
-        url = url_for(self.endpoint, id=_PLACEHOLDER, _external=self.absolute,
-                      _scheme=self.scheme)
-        head, tail = url.split(str(_PLACEHOLDER), 1)
-        return lambda record: f"{head}{record['id']}{tail}"
-
     def output(self, key, obj):
-        return self.reader(key)(obj)
+        # Kept in the request's WSGI environ (PEP 3333 lets an application add its own
+        # dotted keys): the Host and prefix are the request's, and flask.g may outlive it.
+        heads = request.environ.setdefault("todo.url_heads", {})
+        head = heads.get(self.endpoint)
+        if head is None:
+            head = heads[self.endpoint] = self.head(obj["id"])
+        return f"{head}{obj['id']}"
+
+    def head(self, id):
+        """Return this request's URL of the endpoint for ``id``, without the id."""
+        url = urlsplit(url_for(self.endpoint, id=id, _external=self.absolute))
+        path, _, last = url.path.rpartition("/")
+        if last != str(id):
+            raise ValueError(f"the URL of {self.endpoint!r} does not end in its id")
+        scheme = (self.scheme or url.scheme) if self.absolute else ""
+        return urlunsplit((scheme, url.netloc, f"{path}/", "", ""))
 
 
 class Value(fields.Raw):
-    """A field whose value the store already gives in its JSON type: read it as it is.
+    """A value the store already gives in its JSON type: read as it is.
 
     fields.String and fields.Boolean look the key up through a generic getter
     and convert the value again; the store's str and bool need neither.
-    ``json_type`` names the type, for the OpenAPI document.
+    ``attribute`` and ``default`` work as for any field; ``json_type`` names the
+    type, for the OpenAPI document.
     """
 
     def __init__(self, json_type, **kwargs):
         super().__init__(**kwargs)
         self.schema = {"type": json_type}
 
-    def reader(self, key):
-        return itemgetter(key)
-
     def output(self, key, obj):
-        return obj[key]
+        value = obj.get(key if self.attribute is None else self.attribute)
+        return self.default if value is None else value
 
 
 task_fields = {

@@ -49,10 +49,10 @@ def object_schema(field_map):
             "required": list(field_map), "additionalProperties": False}
 
 
-def query_parameters(parser):
-    """Return the OpenAPI query parameters of a QueryParser's arguments."""
+def query_parameters(query):
+    """Return the OpenAPI query parameters of a reqparse.Query's arguments."""
     parameters = []
-    for arg in parser.args:
+    for arg in query.parser.args:
         schema = dict(arg.type.schema)
         if arg.default is not None:
             schema["default"] = arg.default
@@ -61,13 +61,13 @@ def query_parameters(parser):
     return parameters
 
 
-def body_schema(parser):
-    """Return the JSON Schema of the bodies a JsonBodyParser accepts."""
-    properties = {arg.name: dict(arg.type.schema) for arg in parser.args}
-    for name in sorted(parser.ignore):
+def body_schema(body):
+    """Return the JSON Schema of the bodies a reqparse.JsonBody accepts."""
+    properties = {arg.name: dict(arg.type.schema) for arg in body.parser.args}
+    for name in sorted(body.ignore):
         properties[name] = {"description": "Read-only; accepted and ignored."}
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
-    required = [arg.name for arg in parser.args if arg.required]
+    required = [arg.name for arg in body.parser.args if arg.required]
     if required:
         schema["required"] = required
     return schema
@@ -149,11 +149,11 @@ OPERATIONS = {
                 "headers": {**PAGE_HEADERS, **ETAG},
                 "content": json_content(envelope("tasks", {"type": "array", "items": TASK}))},
         **NOT_MODIFIED,
-    }, query=resources.task_list_parser, errors=AUTHED + (400,)),
+    }, query=resources.task_list_query, errors=AUTHED + (400,)),
     ("tasks", "post"): operation("Create a task", {
         "201": {"description": "The new task.", "headers": {**LOCATION, **ETAG},
                 "content": TASK_BODY},
-    }, body=resources.new_task_parser, errors=AUTHED + WITH_BODY),
+    }, body=resources.new_task, errors=AUTHED + WITH_BODY),
     ("task", "get"): operation("Get one of your tasks", {
         "200": {"description": "The task.", "headers": TASK_HEADERS, "content": TASK_BODY},
         **NOT_MODIFIED,
@@ -161,11 +161,11 @@ OPERATIONS = {
     ("task", "put"): with_if_match(operation("Change the fields sent, and only those", {
         "200": {"description": "The changed task.", "headers": TASK_HEADERS,
                 "content": TASK_BODY},
-    }, body=resources.task_update_parser, errors=AUTHED + WITH_BODY + (404,))),
+    }, body=resources.task_update, errors=AUTHED + WITH_BODY + (404,))),
     ("task", "patch"): with_if_match(operation("Merge-patch a task (RFC 7396)", {
         "200": {"description": "The changed task.", "headers": TASK_HEADERS,
                 "content": TASK_BODY},
-    }, body=resources.task_patch_parser, errors=AUTHED + WITH_BODY + (404,))),
+    }, body=resources.task_patch, errors=AUTHED + WITH_BODY + (404,))),
     ("task", "delete"): with_if_match(operation("Delete one of your tasks", {
         "200": {"description": "Deleted.", "headers": ACCEPT_PATCH,
                 "content": json_content(envelope("result", {"const": True}))},
@@ -174,7 +174,7 @@ OPERATIONS = {
         "201": {"description": "The new account.", "headers": {
             "Location": header("The account's uri.", {"type": "string", "format": "uri"})},
                 "content": json_content(envelope("user", USER))},
-    }, body=users.new_user_parser, security=PUBLIC,
+    }, body=users.new_user, security=PUBLIC,
         errors=WITH_BODY + (403, 409, 429, 500, 503),
         tag="accounts"),
     ("user", "get"): operation("Your account", {
@@ -183,7 +183,7 @@ OPERATIONS = {
     ("user", "put"): operation("Change your password (revokes all your tokens); needs the "
                                "current password (Basic), not a token", {
         "200": {"description": "Changed.", "content": json_content(envelope("user", USER))},
-    }, body=users.password_change_parser, errors=AUTHED + WITH_BODY + (403, 404),
+    }, body=users.password_change, errors=AUTHED + WITH_BODY + (403, 404),
         tag="accounts"),
     ("user", "delete"): operation("Delete your account and all its tasks; needs the password "
                                   "(Basic), not a token", {
@@ -231,8 +231,6 @@ OPERATIONS = {
 }
 
 RESPONSES = {
-    "308": error("Not the canonical URL (e.g. doubled slashes); follow Location.",
-                 {"Location": header("The canonical URL.", {"type": "string", "format": "uri"})}),
     "400": error("Invalid JSON, fields or query arguments; `message` maps each to what is "
                  f"wrong (the first {FIELD_ERRORS_SHOWN}; `error_count` says how many when "
                  "there were more). Also a Host header that is malformed or not trusted."),

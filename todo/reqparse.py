@@ -1,4 +1,17 @@
-"""reqparse for JSON bodies: shape checked first, no coercion, unknown fields refused."""
+"""Strict input through reqparse: a JSON body read once and checked first, every error at once.
+
+The parsers are Flask-RESTful's own ``RequestParser`` with ``bundle_errors``,
+their arguments typed by the strict validators of todo.inputs, so ``copy()``
+and ``replace_argument()`` work as documented. What reqparse does not do is
+done around ``parse_args`` by ``JsonBody`` and ``Query``:
+
+- the body must be a JSON object, in UTF-8, with each member named once
+  (reqparse would take whatever ``request.get_json`` makes of it);
+- a JSON null reaches the validator, which refuses it or gives its meaning
+  (reqparse passes it through as None);
+- a missing required field gets its own message, and a name no argument knows
+  is an error rather than silently dropped.
+"""
 
 import json
 import re
@@ -10,135 +23,124 @@ from werkzeug.exceptions import HTTPException
 from todo.errors import MESSAGES, ApiError
 
 UNKNOWN_FIELD = "Unknown field"
+UNKNOWN_QUERY_ARGUMENT = "Unknown query argument"
+JSON = "application/json"
 
 
 class Argument(reqparse.Argument):
-    """An argument whose ``type`` sees every value as sent, null included.
+    """reqparse's Argument, with the message for a required one that is missing.
 
-    reqparse would skip ``type`` for null (or refuse it with its own wording),
-    retry ``type`` with other signatures on TypeError, and look for operators,
-    choices, case and whitespace options on every request. These arguments take
-    ``type``, ``required``, ``default``, ``store_missing``, ``dest`` and
-    ``missing_message`` only, and read one value from those the parser has
-    already decoded: the strict validators of todo.inputs get it as it is.
+    Only what the client sent ends up in the namespace (``store_missing`` is
+    False unless asked for): a PUT changes the fields it names and no others.
     """
 
-    def __init__(self, name, missing_message=None, **kwargs):
-        unsupported = set(kwargs) - {"type", "required", "default", "store_missing", "dest",
-                                     "location"}
-        if unsupported:
-            raise TypeError(f"Argument does not take {', '.join(sorted(unsupported))}")
-        kwargs.setdefault("location", "json")
-        # Only what the client sent ends up in the namespace: PUT changes those alone.
+    def __init__(self, name, *args, missing_message="Missing required field", **kwargs):
         kwargs.setdefault("store_missing", False)
-        super().__init__(name, **kwargs)
-        self.missing_message = missing_message or "Missing required field"
-
-    def parse(self, values):
-        """From the decoded ``values`` (a dict) return (value, True), (default, False)
-        when absent, or (error, {name: message})."""
-        if self.name not in values:
-            if self.required:
-                return ValueError(self.missing_message), {self.name: self.missing_message}
-            return (self.default() if callable(self.default) else self.default), False
-        try:
-            return self.type(values[self.name]), True
-        except ValueError as error:
-            return error, {self.name: str(error)}
+        super().__init__(name, *args, **kwargs)
+        self.missing_message = missing_message
 
 
-class StrictParser(reqparse.RequestParser):
-    """A parser that refuses what it does not know and reports every error at once.
+def parser():
+    """Return a new RequestParser of this module's Arguments, reporting every error at once."""
+    return reqparse.RequestParser(argument_class=Argument, bundle_errors=True)
 
-    ``ignore`` names inputs that are accepted and dropped (a task's ``id`` and
-    ``uri`` sent back); any other unknown name is an error, so a typo is never
-    silently dropped.  Subclasses say where the values come from.
-    """
 
-    location = None
-    unknown_message = UNKNOWN_FIELD
+class DecodedBody:
+    """What ``parse_args(req=...)`` reads ``location="json"`` arguments from: the body,
+    decoded and checked once."""
 
-    def __init__(self, ignore=(), **kwargs):
-        kwargs.setdefault("argument_class", Argument)
-        super().__init__(bundle_errors=True, **kwargs)
+    def __init__(self, json):
+        self.json = json
+
+
+class JsonBody:
+    """A JSON object body: a parser's arguments; ``ignore`` names accepted and dropped
+    (a task's ``id`` and ``uri`` sent back); ``media_types`` the Content-Types taken."""
+
+    def __init__(self, parser, ignore=(), media_types=(JSON,)):
+        self.parser = parser
         self.ignore = frozenset(ignore)
-
-    def add_argument(self, *args, **kwargs):
-        kwargs.setdefault("location", self.location)
-        return super().add_argument(*args, **kwargs)
-
-    def values(self):
-        """Return (the request's values by name, errors found reading them)."""
-        raise NotImplementedError
-
-    def parse_args(self, req=None, strict=False, http_error_code=400):
-        """Return the arguments (reqparse's namespace), or raise a 400 naming every error.
-
-        reqparse's own loop would hand each argument the request to find its
-        values in again; here they are read once, and each argument looks its
-        own up in them.
-        """
-        values, read_errors = self.values()
-        errors, args = {}, self.namespace_class()
-        for arg in self.args:
-            value, found = arg.parse(values)
-            if isinstance(value, ValueError):
-                errors.update(found)
-            elif found or arg.store_missing:
-                args[arg.dest or arg.name] = value
-        # The known fields' errors come first: an error body lists only the first few.
-        for name, message in read_errors.items():
-            errors.setdefault(name, message)
-        known = {arg.name for arg in self.args} | self.ignore
-        for name in values:
-            if name not in known:
-                errors.setdefault(name, self.unknown_message)
-        if errors:
-            raise ApiError(http_error_code, errors)
-        return args
-
-
-class JsonBodyParser(StrictParser):
-    """Parse a JSON object body; ``media_types`` are the Content-Types accepted (415 otherwise)."""
-
-    location = "json"
-
-    def __init__(self, ignore=(), media_types=("application/json",), **kwargs):
-        super().__init__(ignore, **kwargs)
         self.media_types = tuple(media_types)
 
-    def values(self):
-        return json_object_body(self.media_types), {}
+    def parse(self):
+        """Return the request body's arguments, or raise a 400 naming every error."""
+        body = json_object_body(self.media_types)
+        return parse(self.parser, DecodedBody(body), body, ignore=self.ignore)
 
 
-class QueryParser(StrictParser):
-    """Parse the query string, where each argument may be given once."""
+class Query:
+    """A query string: a parser's arguments, each given at most once."""
 
-    location = "args"
-    unknown_message = "Unknown query argument"
+    def __init__(self, parser):
+        self.parser = parser
 
-    def values(self):
-        errors = {name: "Given more than once" for name, given in request.args.lists()
-                  if len(given) > 1}
-        return request.args.to_dict(), errors
+    def parse(self):
+        """Return the query string's arguments, or raise a 400 naming every error."""
+        repeated = {name: "Given more than once" for name, given in request.args.lists()
+                    if len(given) > 1}
+        return parse(self.parser, request, request.args, read_errors=repeated,
+                     unknown=UNKNOWN_QUERY_ARGUMENT)
 
 
-def json_object_body(media_types=("application/json",)):
+def parse(parser, req, given, ignore=frozenset(), read_errors=None, unknown=UNKNOWN_FIELD):
+    """Run ``parser.parse_args(req=req)`` over the values ``given``; raise one 400 for all
+    that is wrong: reqparse's errors, nulls the validator refuses, missing and unknown names.
+    """
+    errors = {}
+    try:
+        args = parser.parse_args(req=req)
+        found = {}
+    except HTTPException as exc:
+        # bundle_errors: flask_restful.abort(400, message={name: message}).
+        args, found = None, exc.data["message"]
+    for arg in parser.args:
+        name = arg.name
+        if name not in given:
+            if arg.required:
+                errors[name] = arg.missing_message
+        elif name in found:
+            errors[name] = found[name]
+        elif given[name] is None:
+            # reqparse skips the validator for null; the validator knows what null means.
+            try:
+                value = arg.type(None)
+            except ValueError as error:
+                errors[name] = str(error)
+            else:
+                if args is not None:
+                    args[arg.dest or name] = value
+    # The known fields' errors come first: an error body lists only the first few.
+    for name, message in (read_errors or {}).items():
+        errors.setdefault(name, message)
+    known = {arg.name for arg in parser.args} | ignore
+    for name in given:
+        if name not in known:
+            errors.setdefault(name, unknown)
+    if errors:
+        raise ApiError(400, errors)
+    return args
+
+
+def json_object_body(media_types=(JSON,)):
     """Return the request's JSON body, which must be an object sent as one of ``media_types``.
 
     JSON between systems is UTF-8 (RFC 8259 section 8.1): a body declared or found
     to be in another encoding is a 415. A member name given twice is a 400: which
     of the two values counts would otherwise be the parser's guess.
     """
+    # RFC 5789: a 415 to a PATCH says, in Accept-Patch, what PATCH takes.
+    headers = {"Accept-Patch": media_types[0]} if request.method == "PATCH" else None
     if request.mimetype not in media_types:
-        raise ApiError(415, f"Send the body as JSON with Content-Type: {media_types[0]}")
+        raise ApiError(415, f"Send the body as JSON with Content-Type: {media_types[0]}",
+                       headers=headers)
     charset = request.mimetype_params.get("charset")
     if charset is not None and charset.lower() != "utf-8":
         raise ApiError(415, f"Send the JSON body in UTF-8: {media_types[0]} with no charset, "
-                            "or charset=utf-8")
+                            "or charset=utf-8", headers=headers)
     data = request_body()
     if not data:
-        raise ApiError(415, f"The request has no body; send a JSON object as {media_types[0]}")
+        raise ApiError(415, f"The request has no body; send a JSON object as {media_types[0]}",
+                       headers=headers)
     # UTF-16 and UTF-32 show in the first bytes (a BOM, or NULs beside ASCII).
     if json.detect_encoding(data) not in ("utf-8", "utf-8-sig"):
         raise ApiError(415, "Send the JSON body in UTF-8, not UTF-16 or UTF-32")

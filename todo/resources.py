@@ -1,19 +1,23 @@
-"""The task resources: TaskListAPI and TaskAPI, with the parsers they validate with."""
+"""The task resources: TaskListAPI and TaskAPI, with the parsers they validate with.
 
-from functools import wraps
+A request's path: the route table (todo/__init__.py) names the resource; the
+resource's ``decorators`` log the caller in (todo.auth); the method parses its
+input, asks the store, and returns the record with its status and headers;
+``marshal_with`` applies the field map (todo.fields) and the Api encodes it.
+What goes wrong on the way is an exception, turned into the one error shape in
+one place (todo.errors).
+"""
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_restful import Resource
-from flask_restful.utils import unpack
-from werkzeug.wrappers import Response
 
 from todo import inputs
 from todo.auth import current_user, multi_auth
-from todo.conditional import if_match, list_etag, not_modified, task_etag
+from todo.conditional import abort_if_not_modified, if_match_versions, list_etag, task_etag
 from todo.errors import ApiError
 from todo.fields import marshal_with, task_fields
 from todo.pagination import page_headers
-from todo.reqparse import JsonBodyParser, QueryParser
+from todo.reqparse import JsonBody, Query, parser
 from todo.store import SORT_KEYS, VersionMismatch
 
 TITLE_MAX = 200
@@ -26,53 +30,37 @@ MERGE_PATCH = "application/merge-patch+json"
 task_title = inputs.text(TITLE_MAX, strip=True, required=True, nfc=True)
 task_description = inputs.text(DESCRIPTION_MAX, nfc=True)
 
-new_task_parser = JsonBodyParser(ignore=READ_ONLY)
-new_task_parser.add_argument("title", type=task_title, required=True,
+new_task_parser = parser()
+new_task_parser.add_argument("title", type=task_title, required=True, location="json",
                              missing_message="No task title provided")
 new_task_parser.add_argument("description", type=task_description, default="",
-                             store_missing=True)
-new_task_parser.add_argument("done", type=inputs.boolean, default=False, store_missing=True)
+                             store_missing=True, location="json")
+new_task_parser.add_argument("done", type=inputs.boolean, default=False, store_missing=True,
+                             location="json")
+new_task = JsonBody(new_task_parser, ignore=READ_ONLY)
 
-task_update_parser = JsonBodyParser(ignore=READ_ONLY)
-task_update_parser.add_argument("title", type=task_title)
-task_update_parser.add_argument("description", type=task_description)
-task_update_parser.add_argument("done", type=inputs.boolean)
+task_update_parser = parser()
+task_update_parser.add_argument("title", type=task_title, location="json")
+task_update_parser.add_argument("description", type=task_description, location="json")
+task_update_parser.add_argument("done", type=inputs.boolean, location="json")
+task_update = JsonBody(task_update_parser, ignore=READ_ONLY)
 
 # RFC 7396: members replace, and null removes, which for a description means "".
-task_patch_parser = JsonBodyParser(ignore=READ_ONLY, media_types=(MERGE_PATCH, "application/json"))
-task_patch_parser.add_argument("title", type=task_title)
-task_patch_parser.add_argument("description",
-                               type=inputs.text(DESCRIPTION_MAX, null_as="", nfc=True))
-task_patch_parser.add_argument("done", type=inputs.boolean)
+task_patch_parser = task_update_parser.copy()
+task_patch_parser.replace_argument("description", location="json",
+                                   type=inputs.text(DESCRIPTION_MAX, null_as="", nfc=True))
+task_patch = JsonBody(task_patch_parser, ignore=READ_ONLY, media_types=(MERGE_PATCH, "application/json"))
 
-task_list_parser = QueryParser()
-task_list_parser.add_argument("page", type=inputs.whole_number(1, 10**9), default=1,
-                              store_missing=True)
-task_list_parser.add_argument("per_page", type=inputs.whole_number(1, PER_PAGE_MAX),
-                              default=PER_PAGE, store_missing=True)
-task_list_parser.add_argument("done", type=inputs.query_boolean)
-task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX, nfc=True))
-task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX, nfc=True))
-task_list_parser.add_argument("sort", type=inputs.sort_keys(SORT_KEYS))
-
-
-def with_headers(**headers):
-    """Add ``headers`` to every response of a view, errors it raises included."""
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            try:
-                rv = view(*args, **kwargs)
-            except ApiError as exc:
-                exc.headers = {**headers, **dict(exc.headers)}
-                raise
-            if isinstance(rv, Response):
-                rv.headers.update(headers)
-                return rv
-            data, code, extra = unpack(rv)
-            return data, code, {**headers, **extra}
-        return wrapper
-    return decorator
+task_list_parser = parser()
+for name, kind, default in (("page", inputs.whole_number(1, 10**9), 1),
+                            ("per_page", inputs.whole_number(1, PER_PAGE_MAX), PER_PAGE)):
+    task_list_parser.add_argument(name, type=kind, default=default, store_missing=True,
+                                  location="args")
+task_list_parser.add_argument("done", type=inputs.query_boolean, location="args")
+task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX, nfc=True), location="args")
+task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX, nfc=True), location="args")
+task_list_parser.add_argument("sort", type=inputs.sort_keys(SORT_KEYS), location="args")
+task_list_query = Query(task_list_parser)
 
 
 class StoreResource(Resource):
@@ -84,18 +72,6 @@ class StoreResource(Resource):
 
     def __init__(self, store):
         self.store = store
-
-    def dispatch_request(self, *args, **kwargs):
-        """Call the method named by the request.
-
-        Flask-RESTful's would first parse the Accept header to choose among the
-        resource's own representations; these have none (the Api encodes every
-        response as JSON), so that answer is known before any request.
-        """
-        method = getattr(self, request.method.lower(), None)
-        if method is None and request.method == "HEAD":
-            method = self.get
-        return method(*args, **kwargs)
 
     def options(self, **kwargs):
         """Answer with Allow and no body; no credentials needed (CORS preflights)."""
@@ -109,69 +85,79 @@ class TaskResource(StoreResource):
 
     def owned_task(self, id):
         """Return the caller's task ``id``, or answer 404 (also for other users' tasks)."""
-        task = self.store.get_task(current_user()["id"], id)
-        if task is None:
-            raise ApiError(404)
-        return task
+        return found(self.store.get_task(current_user()["id"], id))
+
+
+def found(record):
+    """Return ``record``; a store's None (no such record, or not the caller's) is a 404."""
+    if record is None:
+        raise ApiError(404)
+    return record
 
 
 class TaskListAPI(TaskResource):
     """The caller's task list: read it a page at a time, or add to it."""
 
-    @not_modified
     @marshal_with(task_fields, envelope="tasks")
     def get(self):
-        args = task_list_parser.parse_args()
+        args = task_list_query.parse()
         tasks, total = self.store.find_tasks(
             current_user()["id"], done=args.get("done"), startswith=args.get("startswith"),
             q=args.get("q"), sort=args.get("sort") or (("id", False),),
             offset=(args.page - 1) * args.per_page, limit=args.per_page)
-        return tasks, 200, {**page_headers(args.page, args.per_page, total),
-                            "ETag": list_etag(tasks, total)}
+        etag = list_etag(tasks, total)
+        abort_if_not_modified(etag)
+        return tasks, 200, {**page_headers(args.page, args.per_page, total), "ETag": etag}
 
     @marshal_with(task_fields, envelope="task")
     def post(self):
-        args = new_task_parser.parse_args()
+        args = new_task.parse()
         task = self.store.add_task(current_user()["id"], **args)
         return task, 201, {"Location": url_for("task", id=task["id"], _external=True),
                            "ETag": task_etag(task)}
 
 
 class TaskAPI(TaskResource):
-    """One of the caller's tasks: read, change or delete it."""
+    """One of the caller's tasks: read, change or delete it.
 
-    decorators = StoreResource.decorators + [with_headers(**{"Accept-Patch": MERGE_PATCH})]
+    Every answer says, in Accept-Patch, that PATCH takes a JSON merge patch.
+    """
 
-    @not_modified
+    headers = {"Accept-Patch": MERGE_PATCH}
+
     @marshal_with(task_fields, envelope="task")
     def get(self, id):
         task = self.owned_task(id)
-        return task, 200, {"ETag": task_etag(task)}
+        etag = task_etag(task)
+        abort_if_not_modified(etag)
+        return task, 200, {**self.headers, "ETag": etag}
 
-    @if_match
     @marshal_with(task_fields, envelope="task")
-    def put(self, id, versions=None):
-        return self.change(id, task_update_parser.parse_args(), versions)
+    def put(self, id):
+        return self.change(id, task_update.parse())
 
-    @if_match
     @marshal_with(task_fields, envelope="task")
-    def patch(self, id, versions=None):
-        return self.change(id, task_patch_parser.parse_args(), versions)
+    def patch(self, id):
+        return self.change(id, task_patch.parse())
 
-    @if_match
-    def delete(self, id, versions=None):
-        if not self.store.delete_task(current_user()["id"], id, versions):
+    def delete(self, id):
+        if not self.store.delete_task(current_user()["id"], id, if_match_versions(id)):
             raise ApiError(404)
-        return {"result": True}
+        return {"result": True}, 200, self.headers
 
-    def change(self, id, changes, versions):
-        """Apply the parsed ``changes`` (maybe none) if the version allows; return the task."""
+    def options(self, id):
+        response = super().options()
+        response.headers.update(self.headers)
+        return response
+
+    def change(self, id, changes):
+        """Apply the parsed ``changes`` (maybe none) if If-Match allows; return the task."""
+        versions = if_match_versions(id)
         if changes:
-            task = self.store.update_task(current_user()["id"], id, dict(changes), versions)
-            if task is None:
-                raise ApiError(404)
+            task = found(self.store.update_task(current_user()["id"], id, dict(changes), versions))
         else:
+            # Nothing to change: still a 404 for no such task, a 412 for a stale tag.
             task = self.owned_task(id)
             if versions is not None and task["version"] not in versions:
                 raise VersionMismatch(id)
-        return task, 200, {"ETag": task_etag(task)}
+        return task, 200, {**self.headers, "ETag": task_etag(task)}

@@ -10,7 +10,7 @@ from todo import inputs, usernames
 from todo.auth import current_user, password_required
 from todo.errors import ApiError
 from todo.fields import marshal_with, user_fields
-from todo.reqparse import JsonBodyParser
+from todo.reqparse import JsonBody, parser
 from todo.resources import StoreResource
 from todo.store import DuplicateUser
 
@@ -73,15 +73,17 @@ username.schema = {
 }
 password = inputs.text(PASSWORD_MAX, min_length=PASSWORD_MIN)
 
-new_user_parser = JsonBodyParser(ignore=("uri",))
-new_user_parser.add_argument("username", type=username, required=True,
+new_user_parser = parser()
+new_user_parser.add_argument("username", type=username, required=True, location="json",
                              missing_message="No username provided")
-new_user_parser.add_argument("password", type=password, required=True,
+new_user_parser.add_argument("password", type=password, required=True, location="json",
                              missing_message="No password provided")
+new_user = JsonBody(new_user_parser, ignore=("uri",))
 
-password_change_parser = JsonBodyParser(ignore=("uri", "username"))
-password_change_parser.add_argument("password", type=password, required=True,
+password_change_parser = parser()
+password_change_parser.add_argument("password", type=password, required=True, location="json",
                                     missing_message="No password provided")
+password_change = JsonBody(password_change_parser, ignore=("uri", "username"))
 
 
 class UserListAPI(StoreResource):
@@ -94,14 +96,12 @@ class UserListAPI(StoreResource):
         if current_app.config["REGISTRATION"] != "open":
             raise ApiError(403, "Registration is closed; an administrator adds users with "
                                 "'flask --app todo users add'")
-        args = new_user_parser.parse_args()
+        args = new_user.parse()
         # Accounts created and names found taken count; refused input does not.
         with registration_slot():
-            try:
-                user = self.store.add_user(args.username,
-                                           current_app.extensions["todo.hashing"].hash(args.password))
-            except DuplicateUser:
-                raise ApiError(409, {"username": "Already taken"}) from None
+            # A taken name is a DuplicateUser: 409 (todo.errors).
+            user = self.store.add_user(args.username,
+                                       current_app.extensions["todo.hashing"].hash(args.password))
         return user, 201, {"Location": url_for("user", id=user["id"], _external=True)}
 
 
@@ -118,10 +118,8 @@ def registration_slot():
                            headers={"Retry-After": str(wait)})
     try:
         yield
-    except ApiError as exc:
-        if exc.code != 409 and counter is not None:
-            counter.release(address)
-        raise
+    except DuplicateUser:
+        raise   # a name found taken counts: that is what an enumeration tries
     except BaseException:
         if counter is not None:
             counter.release(address)
@@ -150,7 +148,7 @@ class UserAPI(StoreResource):
     @marshal_with(user_fields, envelope="user")
     def put(self, id):
         user = self.own(id)
-        args = password_change_parser.parse_args()
+        args = password_change.parse()
         # Revokes every token of the user's; the credential cache notices the new hash.
         new_hash = current_app.extensions["todo.hashing"].hash(args.password)
         if not self.store.set_password_hash(id, new_hash):
