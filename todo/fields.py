@@ -11,11 +11,16 @@ cheap, both through that method:
   where ``fields.Url`` asks once per record.
 """
 
+from contextvars import ContextVar
 from functools import wraps
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import request, url_for
+from flask import url_for
 from flask_restful import fields
+
+# What RecordUrl fields work out while marshal_with makes one response: its records
+# share the request's Host and prefix. None outside marshal_with (then each is built alone).
+_response_urls = ContextVar("todo.fields.response_urls", default=None)
 
 
 def marshal_with(field_map, envelope=None):
@@ -39,8 +44,12 @@ def marshal_with(field_map, envelope=None):
         def wrapper(*args, **kwargs):
             rv = view(*args, **kwargs)
             data = rv[0] if isinstance(rv, tuple) else rv
-            out = [marshal(record) for record in data] if isinstance(data, list) \
-                else marshal(data)
+            token = _response_urls.set({})
+            try:
+                out = [marshal(record) for record in data] if isinstance(data, list) \
+                    else marshal(data)
+            finally:
+                _response_urls.reset(token)
             if envelope:
                 out = {envelope: out}
             return (out, *rv[1:]) if isinstance(rv, tuple) else out
@@ -52,17 +61,17 @@ class RecordUrl(fields.Url):
     """fields.Url for an endpoint whose URL ends in the record's ``id`` (``/tasks/<id>``).
 
     The URL is what fields.Url would give, for any Host, port, scheme or
-    SCRIPT_NAME: one ``url_for`` per response builds it for a first id, and the
-    part before that last path segment serves every record of the response.
+    SCRIPT_NAME: one ``url_for`` per response (made by marshal_with) builds it for
+    a first id, and the part before that last path segment serves every record.
     """
 
     def output(self, key, obj):
-        # Kept in the request's WSGI environ (PEP 3333 lets an application add its own
-        # dotted keys): the Host and prefix are the request's, and flask.g may outlive it.
-        heads = request.environ.setdefault("todo.url_heads", {})
-        head = heads.get(self.endpoint)
+        heads = _response_urls.get()
+        if heads is None:   # marshalled alone (flask_restful.marshal, say)
+            return f"{self.head(obj['id'])}{obj['id']}"
+        head = heads.get(self)
         if head is None:
-            head = heads[self.endpoint] = self.head(obj["id"])
+            head = heads[self] = self.head(obj["id"])
         return f"{head}{obj['id']}"
 
     def head(self, id):

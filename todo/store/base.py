@@ -35,9 +35,6 @@ class VersionMismatch(StoreError):
     """The task exists, but its version is not one the caller required."""
 
 
-# The columns a task has, in the order clients see them (``id`` and ``version``
-# are for the server: ``id`` becomes the uri, ``version`` the ETag).
-TASK_FIELDS = ("id", "title", "description", "done", "version")
 # What a caller may change with update_task().
 TASK_CHANGES = frozenset(("title", "description", "done"))
 # SQL databases keep ids as signed 64-bit integers: a larger id names no task
