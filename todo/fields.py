@@ -30,14 +30,14 @@ def marshal_with(field_map, envelope=None):
     headers; those pass through untouched. The map is flat (no nested maps):
     each key's value is its field's ``output(key, record)``.
     """
-    planned = []
+    outputs = []   # (key, the field's bound output method), looked up once
     for key, field in field_map.items():
         if isinstance(field, dict):
             raise TypeError(f"{key}: nested field maps need flask_restful.marshal_with")
-        planned.append((key, field() if isinstance(field, type) else field))
+        outputs.append((key, (field() if isinstance(field, type) else field).output))
 
     def marshal(record):
-        return {key: field.output(key, record) for key, field in planned}
+        return {key: output(key, record) for key, output in outputs}
 
     def decorator(view):
         @wraps(view)
@@ -98,8 +98,8 @@ class Value(fields.Raw):
         self.schema = {"type": json_type}
 
     def output(self, key, obj):
-        value = obj.get(key if self.attribute is None else self.attribute)
-        return self.default if value is None else value
+        value = obj.get(self.attribute or key)
+        return value if value is not None else self.default
 
 
 task_fields = {
