@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_cors import CORS
 
-from todo import config, demo, deployment, errors, throttle
+from todo import access_log, config, demo, deployment, errors, logs, metrics, throttle
 from todo.api import Api
 from todo.cli import users_cli
 from todo.client import add_client
@@ -11,6 +11,7 @@ from todo.clock import system_clock
 from todo.converters import IdConverter
 from todo.credentials import PasswordHashing, VerifiedCredentials
 from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
+from todo.health import LivezAPI, Readiness, ReadyzAPI
 from todo.logins import Logins
 from todo.representations import output_json
 from todo.resources import TaskAPI, TaskListAPI
@@ -23,6 +24,10 @@ def create_app(test_config=None, clock=system_clock):
     """Build the application: settings, store, routes, error handling, CLI; time from ``clock``."""
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    # Log lines in TODO_LOG_FORMAT, each with its request id; then the id and the
+    # access log's line, around every other hook.
+    logs.init_app(app)
+    access_log.init_app(app)
     # Behind trusted proxies, task uris use the public scheme and host; a Host
     # that is untrusted or no host name is refused before anything else looks at it.
     deployment.refuse_untrusted_hosts(app)
@@ -50,6 +55,8 @@ def create_app(test_config=None, clock=system_clock):
         if app.config["REGISTRATIONS"] else None
     if app.config["DEMO"]:
         demo.seed(store)
+    # Requests, latency, store failures, refused logins, the pool (off by default).
+    counted = metrics.init_app(app) if app.config["METRICS"] else None
 
     app.cli.add_command(users_cli)
 
@@ -76,6 +83,13 @@ def create_app(test_config=None, clock=system_clock):
     api.add_resource(OpenAPIDocument, "/todo/api/v1.0/openapi.json", endpoint="openapi")
     api.add_resource(DocsPage, "/todo/api/v1.0/docs", endpoint="docs")
     api.add_resource(DocsAsset, "/todo/api/v1.0/docs/<path:filename>", endpoint="docs_asset")
+    # For load balancers and orchestrators: no credentials, no throttle, no CORS.
+    api.add_resource(LivezAPI, "/livez", endpoint="livez")
+    api.add_resource(ReadyzAPI, "/readyz", endpoint="readyz",
+                     resource_class_kwargs={"readiness": Readiness(store, clock)})
+    # A 404 like any unknown URL while metrics are off.
+    api.add_resource(metrics.MetricsAPI, "/metrics", endpoint="metrics",
+                     resource_class_kwargs={"metrics": counted})
     # The web client: GET / answers its page; its script and stylesheet are static files.
     add_client(app)
 

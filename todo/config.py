@@ -48,6 +48,13 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Password hashes (scrypt, 32 MiB each) computed at once per process.
     "HASH_CONCURRENCY": 2,
+    # Prometheus metrics at GET /metrics (unauthenticated: keep it off the public listener).
+    "METRICS": False,
+    # Log lines as JSON ("json", for a collector) or logfmt ("text", for people);
+    # run.py shows text unless this is set.
+    "LOG_FORMAT": "json",
+    # The least severe records logged; INFO includes the access log's line per request.
+    "LOG_LEVEL": "INFO",
 }
 
 
@@ -85,6 +92,14 @@ def check(config):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")
     config["DEMO"] = config["DEMO"] in (True, 1, "1", "true", "yes", "on")
+    config["METRICS"] = config["METRICS"] in (True, 1, "1", "true", "yes", "on")
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigError(f"TODO_LOG_FORMAT must be json or text, not {config['LOG_FORMAT']!r}")
+    level = str(config["LOG_LEVEL"]).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"TODO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                          f"not {config['LOG_LEVEL']!r}")
+    config["LOG_LEVEL"] = level
     if config["REGISTRATION"] not in ("open", "closed"):
         raise ConfigError(f"TODO_REGISTRATION must be open or closed, not {config['REGISTRATION']!r}")
     if isinstance(config["TOKEN_TTL"], bool) or not isinstance(config["TOKEN_TTL"], int) \

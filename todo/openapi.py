@@ -142,6 +142,9 @@ def with_if_match(op):
     return op
 
 
+HEALTHY = {"type": "object", "required": ["status"], "additionalProperties": False,
+           "properties": {"status": {"const": "ok"}}}
+
 # (endpoint, method) -> operation; every route the app serves has its entry.
 OPERATIONS = {
     ("tasks", "get"): operation("List your tasks, a page at a time", {
@@ -228,6 +231,22 @@ OPERATIONS = {
                 "content": {"*/*": {"schema": {}}}},
         "404": {"$ref": "#/components/responses/404"},
     }, security=PUBLIC, errors=(500,), tag="documentation"),
+    ("livez", "get"): operation("Whether the process is up (for load balancers)", {
+        "200": {"description": "Up; the store is not asked.", "content": json_content(HEALTHY)},
+    }, security=PUBLIC, errors=(500,), tag="operations"),
+    ("readyz", "get"): operation("Whether this server can serve now (for load balancers)", {
+        "200": {"description": "The store answers and its schema is current (checked at "
+                               "most once a second per process).",
+                "content": json_content(HEALTHY)},
+        "503": error("Not ready: `message` says why (the database is unreachable or busy, or "
+                     "its schema is not this server's).",
+                     {"Retry-After": header("Seconds to wait.")}),
+    }, security=PUBLIC, errors=(500,), tag="operations"),
+    ("metrics", "get"): operation("Prometheus metrics (with TODO_METRICS=1; unauthenticated)", {
+        "200": {"description": "The Prometheus text format: requests by route template, "
+                               "latency, store failures, refused logins, the PostgreSQL pool.",
+                "content": {"text/plain": {"schema": {"type": "string"}}}},
+    }, security=PUBLIC, errors=(404, 500), tag="operations"),
 }
 
 RESPONSES = {
@@ -332,7 +351,8 @@ def build(app):
         "tags": [{"name": "tasks", "description": "Your to-do list."},
                  {"name": "accounts", "description": "Your account, and tokens."},
                  {"name": "documentation", "description": "This description of the API."},
-                 {"name": "client", "description": "The To-Do list in the browser."}],
+                 {"name": "client", "description": "The To-Do list in the browser."},
+                 {"name": "operations", "description": "Health checks and metrics."}],
         "components": {
             "schemas": SCHEMAS,
             "responses": RESPONSES,

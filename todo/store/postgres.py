@@ -190,3 +190,10 @@ class PostgresStore(SQLStore):
         if self._pool_ is not None and self._pool_pid == os.getpid():
             self._pool_.close()
         self._pool_ = self._pool_pid = None
+
+    def pool_stats(self):
+        """Return psycopg_pool's get_stats() of this process's pool, or {} if it has none yet."""
+        # Read, never made here: a metrics scrape must not open a pool in a process that has none.
+        if self._pool_ is None or self._pool_pid != os.getpid():
+            return {}
+        return self._pool_.get_stats()
