@@ -1,6 +1,7 @@
 """Run the To-Do service on Flask's development server (production: see README)."""
 
 import argparse
+import logging
 import os
 import sys
 
@@ -27,7 +28,14 @@ def parse_args(argv=None):
 def main(argv=None):
     """Create the app, seed the demo account into an empty store, and serve."""
     args = parse_args(argv)
+    debug = args.debug or os.environ.get("FLASK_DEBUG") == "1"
     overrides = {"STORE": args.store} if args.store else {}
+    # A console is read by people: logfmt text, and debug records in debug mode,
+    # unless the environment asks otherwise.
+    if "TODO_LOG_FORMAT" not in os.environ:
+        overrides["LOG_FORMAT"] = "text"
+    if debug and "TODO_LOG_LEVEL" not in os.environ:
+        overrides["LOG_LEVEL"] = "DEBUG"
     try:
         app = create_app(overrides)
     except (ConfigError, StoreError) as exc:
@@ -38,7 +46,11 @@ def main(argv=None):
     if not args.no_demo and demo.seed(app.extensions["todo.store"]):
         print(f" * Created the demo account {demo.USERNAME!r} (password {demo.PASSWORD!r}) "
               f"with {len(demo.TASKS)} tasks", flush=True)
-    debug = args.debug or os.environ.get("FLASK_DEBUG") == "1"
+    # The app logs each request itself (todo.access_log): Werkzeug's own line for it,
+    # '127.0.0.1 - - [date] "GET /path HTTP/1.1" 200 -', would say it again, less well
+    # (tests/test_access_log.py notices if Werkzeug words it otherwise).
+    logging.getLogger("werkzeug").addFilter(
+        lambda record: not str(record.msg).endswith('] "%s" %s %s'))
     # Werkzeug's interactive debugger would serve a Python console at /console and
     # HTML tracebacks: errors stay the API's JSON, in debug mode too.
     app.run(host=args.host, port=args.port, debug=debug, use_debugger=False,

@@ -4,6 +4,7 @@
     python -m benchmarks.run --quick               # a smoke run: 1 round of 1 s per side
     python -m benchmarks.run --stores sqlite --only framework
     python -m benchmarks.run --against main~1 --only framework,article,against --auth Basic
+    python -m benchmarks.run --only metrics --stores memory,sqlite
 
 With ``--against REV`` a git worktree of REV is checked out in a temporary
 folder, and each store's service from REV and from this working tree are
@@ -54,7 +55,9 @@ FRAMEWORK_TARGETS = {"GET one": 0.9, "GET page of 100": 1.1, "PUT": 0.9, "POST":
 AGAINST_TARGET = 0.95
 # The article has no pages: its list holds as many tasks as todo's page of 100.
 ARTICLE_TASKS = 100
-PARTS = ("framework", "article", "auth", "stores", "scale", "against")
+PARTS = ("framework", "article", "auth", "stores", "scale", "against", "metrics")
+# What metrics on may cost: GET one keeps this much of its speed with metrics off.
+METRICS_TARGET = 0.97
 # Run with a tree's cwd and PYTHONPATH; each ends by printing which todo it imported.
 SEED_SCRIPT = """
 import sys, todo
@@ -77,9 +80,10 @@ def free_port():
 class Server:
     """gunicorn (2 sync workers) serving one of benchmarks.wsgi's apps."""
 
-    def __init__(self, factory, store_url, seed_tasks=0, tree=ROOT):
+    def __init__(self, factory, store_url, seed_tasks=0, tree=ROOT, env=None):
         self.port = free_port()
-        env = {**tree_env(tree), "TODO_STORE": store_url, "BENCH_SEED_TASKS": str(seed_tasks)}
+        env = {**tree_env(tree), "TODO_STORE": store_url, "BENCH_SEED_TASKS": str(seed_tasks),
+               **(env or {})}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
@@ -302,8 +306,8 @@ def main():
     started = []
     worktree = None
 
-    def start(factory, url, per_worker, tree=ROOT):
-        server = Server(factory, url, per_worker, tree)
+    def start(factory, url, per_worker, tree=ROOT, env=None):
+        server = Server(factory, url, per_worker, tree, env)
         started.append(server)
         # Warm up: each worker's first login derives scrypt once, and imports settle.
         wrk(server.port, "GET one", 1)
@@ -406,6 +410,18 @@ def main():
                                   f"{small_rss // 1024} MiB", f"{sizes[0]} tasks",
                                   lower_is_better=True)
                     stop(large)
+                stop_all()
+        if "metrics" in parts:
+            # 6. Metrics on (multiprocess mode, as the README sets gunicorn up) against off.
+            for kind in kinds:
+                url, per_worker = stores.make(kind, f"metrics_{kind}", 1000)
+                multiproc = os.path.join(folder, f"prometheus_{kind}")
+                os.mkdir(multiproc)
+                on = start("project()", url, per_worker, env={
+                    "TODO_METRICS": "1", "PROMETHEUS_MULTIPROC_DIR": multiproc})
+                off = start("project()", url, per_worker)
+                measure(on, off, "GET one", "GET one: metrics on / off", kind, "Basic",
+                        METRICS_TARGET, "metrics off")
                 stop_all()
     finally:
         stop_all()

@@ -5,6 +5,8 @@ import io
 import json
 import logging
 import re
+import time
+import urllib.request
 
 import pytest
 
@@ -178,3 +180,19 @@ def test_no_log_ever_holds_a_password_a_token_a_hash_or_the_authorization_header
     assert len(lines(log_output)) >= 15
     assert [secret for secret in secrets if secret in logged] == []
     assert "authorization" not in logged.lower()
+
+
+@pytest.mark.slow
+def test_run_py_logs_readable_text_once_per_request(run_server):
+    process, port, log = run_server("--store", "memory://", "--no-demo")
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=10) as response:
+        request_id = response.headers["X-Request-ID"]
+    deadline = time.monotonic() + 10
+    while f"request_id={request_id}" not in open(log.name).read():
+        assert time.monotonic() < deadline, open(log.name).read()
+        time.sleep(0.05)
+    output = open(log.name).read()
+    assert re.search(r"level=info logger=todo.access request_id=\S+ method=GET route=/livez "
+                     r"status=200 ", output), output
+    assert "HTTP/1.1" not in output   # Werkzeug's own line for the request is left out
+    assert "Running on http://127.0.0.1" in output   # its banner is not

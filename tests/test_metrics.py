@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openapi_check import CheckedClient
 from servers import Gunicorn
-from support import PASSWORDS, TASKS, basic, cheap_hash, on_stores
+from support import PASSWORDS, ROOT, TASKS, basic, cheap_hash, on_stores
 from todo import create_app
 from todo.demo import PASSWORD, USERNAME
 from todo.store import StoreUnavailable
@@ -127,10 +127,15 @@ def test_other_stores_have_no_pool_metrics(metrics_app):
 
 @pytest.mark.slow
 def test_under_gunicorn_one_scrape_sees_every_worker(tmp_path):
+    """As the README sets it up: its gunicorn.conf.py, an empty folder, TODO_METRICS=1."""
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    conf = readme.split("<!-- metrics-multiprocess -->", 1)[1].split("```python\n", 1)[1]
+    (tmp_path / "gunicorn.conf.py").write_text(conf.split("```", 1)[0])
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
     server = Gunicorn("memory://", 2, str(tmp_path), env={
-        "TODO_METRICS": "1", "TODO_DEMO": "1", "PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
+        "TODO_METRICS": "1", "TODO_DEMO": "1", "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        "GUNICORN_CMD_ARGS": f"-c {tmp_path / 'gunicorn.conf.py'}"})
     try:
         def get(path, headers=None):
             request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}",
