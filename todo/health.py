@@ -71,7 +71,7 @@ class Readiness:
 
 
 def schema_target(store):
-    """Return the schema version this code migrates ``store`` to, or None for a store without one."""
+    """Return the schema version this code migrates ``store`` to, or None if it has none."""
     # Each SQL backend's module names it (SCHEMA_VERSION, the length of its MIGRATIONS),
     # so a new migration moves the target with it.
     return getattr(sys.modules.get(type(store).__module__), "SCHEMA_VERSION", None)

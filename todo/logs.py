@@ -10,7 +10,7 @@ Flask adds no handler of its own when one is there.
 import json
 import logging
 import re
-from datetime import datetime, timezone
+import time
 
 from flask import g, has_request_context
 
@@ -29,36 +29,43 @@ def add_request_id(record):
     return True
 
 
-def fields_of(record):
-    """Return a record's fields, in the order lines show them."""
-    line = {"time": datetime.fromtimestamp(record.created, timezone.utc)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "level": record.levelname.lower(), "logger": record.name}
-    if getattr(record, "request_id", None):
-        line["request_id"] = record.request_id
-    line.update(getattr(record, "access", ()))
-    line["message"] = record.getMessage()
-    return line
+class Fields(logging.Formatter):
+    """What both formats show: UTC time to the millisecond (ISO 8601), level, logger,
+    request id, the access line's fields, message."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+    def fields(self, record):
+        """Return a record's fields, in the order lines show them."""
+        line = {"time": self.formatTime(record), "level": record.levelname.lower(),
+                "logger": record.name}
+        if getattr(record, "request_id", None):
+            line["request_id"] = record.request_id
+        line.update(getattr(record, "access", ()))
+        line["message"] = record.getMessage()
+        return line
 
 
-class JSONLines(logging.Formatter):
+class JSONLines(Fields):
     """One JSON object per line; a traceback is the ``exception`` member, escaped."""
 
     def format(self, record):
         """Return the record as one line of JSON."""
-        line = fields_of(record)
+        line = self.fields(record)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return json.dumps(line)
 
 
-class Logfmt(logging.Formatter):
+class Logfmt(Fields):
     """key=value pairs on one line; a traceback follows on lines of its own, for people."""
 
     def format(self, record):
         """Return the record as a logfmt line (and its traceback, if any)."""
-        text = " ".join(f"{key}={logfmt_value(value)}" for key, value in fields_of(record).items()
-                        if value is not None)
+        text = " ".join(f"{key}={logfmt_value(value)}"
+                        for key, value in self.fields(record).items() if value is not None)
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

@@ -131,7 +131,7 @@ class PoolMetrics:
         }
 
     def update(self, force=False):
-        """Copy the pool's figures into the metrics, at most once per POOL_EVERY_S unless forced."""
+        """Copy the pool's figures into the metrics, at most every POOL_EVERY_S unless forced."""
         now = time.monotonic()
         if not force and self.copied_at is not None and now - self.copied_at < POOL_EVERY_S:
             return
