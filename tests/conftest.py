@@ -1,9 +1,14 @@
-"""Fixtures: an app over every store backend, its client, users and credentials."""
+"""Fixtures: the app over a store (SQLite unless a test asks for others), its client, users,
+credentials, and the store contract's empty store of every backend."""
 
+import glob
 import itertools
 import os
+import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -11,15 +16,18 @@ from openapi_check import CheckedClient
 from postgres_server import PostgresServer, why_unavailable
 from redis_server import RedisServer, why_unavailable as why_no_redis
 from servers import free_port, stop, wait_for_port
-from support import PASSWORDS, ROOT, basic, cheap_hash, require
+from support import EVERY_STORE, PASSWORDS, ROOT, basic, cheap_hash, require
 from todo import create_app
-
-_databases = itertools.count()
+from todo.store import open_store
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A throwaway PostgreSQL server for the whole run (skipped where none can start)."""
+    """A throwaway PostgreSQL server for the whole run (skipped where none can start).
+
+    Tests share one database on it, emptied before each (``emptied_database``); only
+    those that need a database of their own (old schemas, outages) create one.
+    """
     require("PostgreSQL", why_unavailable())
     server = PostgresServer()
     yield server
@@ -42,14 +50,63 @@ def redis_url(redis_server):
     return redis_server.url
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    """A URL for a fresh, empty store of each backend."""
-    if request.param == "memory":
+@pytest.fixture(scope="session")
+def sqlite_dir(tmp_path_factory):
+    """A folder for the tests' SQLite files, in memory (/dev/shm) where the machine has one.
+
+    Syncing a thousand small databases to a disk costs more than the tests that use them.
+    """
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    path = tempfile.mkdtemp(prefix="todo-tests-", dir="/dev/shm")
+    yield pathlib.Path(path)
+    shutil.rmtree(path)
+
+
+@pytest.fixture(scope="session")
+def empty_sqlite(sqlite_dir):
+    """A SQLite file with the schema made and no rows, for tests to copy."""
+    path = sqlite_dir / "empty.sqlite"
+    open_store(f"sqlite:///{path}").close()
+    return path
+
+
+_sqlite_files = itertools.count()
+
+
+def remove_sqlite(path):
+    """Remove a SQLite database with its -wal and -shm files."""
+    for name in glob.glob(f"{path}*"):
+        os.remove(name)
+
+
+def new_store_url(backend, request):
+    """Return the URL of an empty store of a backend: memory, sqlite or postgresql."""
+    if backend == "memory":
         return "memory://"
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/todo.sqlite"
-    return request.getfixturevalue("postgres").create_database(f"test_{next(_databases)}")
+    if backend == "sqlite":
+        # A copy costs less than migrating a new file, by a few syncs per test.
+        empty = request.getfixturevalue("empty_sqlite")
+        path = empty.with_name(f"test-{next(_sqlite_files)}.sqlite")
+        shutil.copyfile(empty, path)
+        request.addfinalizer(lambda: remove_sqlite(path))
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres").emptied_database("todo_tests")
+
+
+@pytest.fixture
+def store_url(request):
+    """The URL of an empty store: SQLite, or each backend of ``on_stores(...)`` in turn."""
+    return new_store_url(getattr(request, "param", "sqlite"), request)
+
+
+@pytest.fixture(params=EVERY_STORE)
+def any_store(request):
+    """An empty store of each backend in turn: the store contract holds for all of them."""
+    store = open_store(new_store_url(request.param, request))
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -142,3 +199,10 @@ def hash_checks(monkeypatch):
         return real(pwhash, password)
     monkeypatch.setattr(credentials, "check_password_hash", counting)
     return Counter
+
+
+def pytest_collection_modifyitems(items):
+    """Count the browser tests as slow, so that ``pytest -m "not slow"`` leaves them out."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

@@ -4,6 +4,7 @@ Fixtures live in conftest.py; tests import these plain names from here.
 """
 
 import base64
+import functools
 import os
 
 import pytest
@@ -12,6 +13,9 @@ from werkzeug.security import generate_password_hash
 TASKS = "/todo/api/v1.0/tasks"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret"}
+# The store backends, by the name the store_url and any_store fixtures know them by.
+EVERY_STORE = ("memory", "sqlite", "postgresql")
+SHARED_STORES = ("sqlite", "postgresql")   # the ones several processes can share
 
 
 def basic(username, password):
@@ -20,14 +24,21 @@ def basic(username, password):
     return {"Authorization": f"Basic {token}"}
 
 
+@functools.cache
 def cheap_hash(password):
-    # Real scrypt hashes are tested in test_auth; here speed matters more.
+    # Real scrypt hashes are tested in test_auth; here speed matters more, and one hash
+    # of each password serves the whole run.
     return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
 def task_url(task_id):
     """Return the absolute uri the test client sees for a task."""
     return f"http://localhost{TASKS}/{task_id}"
+
+
+def on_stores(*backends):
+    """Run a test over each of these backends instead of the default store, SQLite."""
+    return pytest.mark.parametrize("store_url", backends, indirect=True)
 
 
 def require(what, reason):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from support import TASKS
+from support import SHARED_STORES, TASKS, on_stores
 from todo import create_app
 
 
@@ -98,9 +98,8 @@ def test_without_if_match_writes_are_unconditional_as_in_the_articles(client, al
     assert client.put(uri, json={"title": "two"}, headers=alice).status_code == 200
 
 
+@on_stores(*SHARED_STORES)
 def test_two_processes_sharing_a_database_agree_on_tags(store_url, app, alice):
-    if store_url == "memory://":
-        pytest.skip("a memory store is not shared between processes")
     other = create_app({"STORE": store_url})   # as a second server process would
     one, two = app.test_client(), other.test_client()
     created = one.post(TASKS, json={"title": "shared"}, headers=alice)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support import TASKS, cheap_hash
+from support import SHARED_STORES, TASKS, cheap_hash, on_stores
 from servers import GUNICORN, Gunicorn
 from todo.store import open_store
 
@@ -70,22 +70,25 @@ def servers(tmp_path):
             server.log.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_store(request, tmp_path):
-    """A store URL of a database with alice in it, and the layout of servers to use."""
-    if request.param == "sqlite":
-        url, layout = f"sqlite:///{tmp_path}/shared.sqlite", (4,)      # one gunicorn, 4 workers
+@pytest.fixture
+def shared_store(store_url):
+    """A store URL of a database with alice in it, its backend, and the layout of servers."""
+    if store_url.startswith("sqlite:"):
+        backend, layout = "sqlite", (4,)             # one gunicorn, 4 workers
     else:
-        url = request.getfixturevalue("postgres").create_database("scale_out")
-        layout = (2, 2)                                                   # two gunicorns, 2 each
-    store = open_store(url)
+        backend, layout = "postgresql", (2, 2)       # two gunicorns, 2 workers each
+    store = open_store(store_url)
     store.add_user("alice", cheap_hash("alice-secret"))
     store.close()
-    return request.param, url, layout
+    return backend, store_url, layout
 
 
-pytestmark = pytest.mark.skipif(not os.path.exists(GUNICORN),
-                                reason="gunicorn is not installed (pip install -e '.[test]')")
+pytestmark = [
+    on_stores(*SHARED_STORES),
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(GUNICORN),
+                       reason="gunicorn is not installed (pip install -e '.[test]')"),
+]
 
 
 def test_2000_concurrent_posts_get_2000_distinct_ids(servers, shared_store):
