@@ -404,6 +404,7 @@ def server(request, tmp_path_factory):
             stop(process)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunks", [
     b"zz\r\n{}\r\n0\r\n\r\n",                         # a chunk size that is not hex
     b"5\r\n{\"tit\r\n-3\r\n\r\n0\r\n\r\n",               # a negative one
@@ -416,6 +417,7 @@ def test_a_malformed_chunked_body_is_400(server, chunks):
     assert demo_titles(server) == ["Buy groceries", "Learn Python"]
 
 
+@pytest.mark.slow
 def test_a_chunked_body_over_the_limit_is_413_through_a_real_server(server):
     status, body = post_chunked(server, one_chunk(padded(2 * LIMIT, title="too big")))
     assert (status, body["error"]) == (413, "Payload too large")
@@ -430,6 +432,7 @@ def test_a_chunked_body_over_the_limit_is_413_through_a_real_server(server):
     assert demo_titles(server) == ["Buy groceries", "Learn Python"]
 
 
+@pytest.mark.slow
 def test_a_chunked_body_at_the_limit_is_taken(server):
     status, body = post_chunked(server, one_chunk(padded(LIMIT, title="just fits")))
     assert status == 201

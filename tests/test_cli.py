@@ -90,6 +90,7 @@ def test_a_bad_store_option_fails_in_one_line(runner):
     assert result.output.strip().count("\n") == 0
 
 
+@pytest.mark.slow
 def test_the_real_flask_command_reads_todo_store(tmp_path):
     url = f"sqlite:///{tmp_path}/cli.sqlite"
     env = {**os.environ, "TODO_STORE": url}

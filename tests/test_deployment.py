@@ -132,6 +132,7 @@ def raw_request(port, head):
     return b"".join(chunks).decode("latin-1")
 
 
+@pytest.mark.slow
 def test_an_empty_host_over_the_wire_is_a_json_400(run_server):
     process, port, log = run_server("--store", "memory://")
     answer = raw_request(port, f"GET {TASKS} HTTP/1.1\r\nHost: \r\n"

@@ -10,6 +10,8 @@ import pytest
 SEED = 20261124
 MAX_EXAMPLES = 300   # per operation and phase: meaningful, and about half a minute on 2 cores
 
+pytestmark = pytest.mark.slow
+
 
 def schemathesis_command():
     beside_python = os.path.join(os.path.dirname(sys.executable), "st")

@@ -37,6 +37,7 @@ def test_a_missing_database_is_named(postgres):
         open_store(postgres.url("no_such_db"))
 
 
+@pytest.mark.slow
 def test_run_py_refuses_an_unreachable_database(tmp_path):
     url = f"postgresql://todo:secret-pw@127.0.0.1:{free_port()}/todo"
     result = subprocess.run([sys.executable, os.path.join(ROOT, "run.py"), "--port",
@@ -47,6 +48,7 @@ def test_run_py_refuses_an_unreachable_database(tmp_path):
     assert "secret-pw" not in result.stderr
 
 
+@pytest.mark.slow
 def test_an_outage_is_503_and_service_resumes_without_a_restart(own_server):
     app = create_app({"STORE": own_server.create_database("outage")})
     store = app.extensions["todo.store"]

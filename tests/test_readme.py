@@ -51,6 +51,7 @@ def test_the_readme_has_the_articles_calls():
     assert any("-u" not in c for c in commands)   # the no-credentials call
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed (.ci/run installs it)")
 def test_the_readme_session_is_what_the_server_answers(run_server, tmp_path):
     process, port, log = run_server("--store", f"sqlite:///{tmp_path}/readme.sqlite")

@@ -27,6 +27,7 @@ def get(port, path=TASKS, headers=DEMO, timeout=10):
         return response.status, response.read().decode()
 
 
+@pytest.mark.slow
 def test_run_seeds_the_demo_account_once_and_says_so(run_server, tmp_path):
     store = f"sqlite:///{tmp_path}/demo.sqlite"
     process, port, log = run_server("--store", store)
@@ -44,6 +45,7 @@ def test_run_seeds_the_demo_account_once_and_says_so(run_server, tmp_path):
     assert "Created the demo account" not in log.read()
 
 
+@pytest.mark.slow
 def test_run_without_the_demo(run_server, tmp_path):
     process, port, log = run_server("--store", f"sqlite:///{tmp_path}/x.sqlite", "--no-demo")
     with pytest.raises(urllib.error.HTTPError) as excinfo:
@@ -51,11 +53,13 @@ def test_run_without_the_demo(run_server, tmp_path):
     assert excinfo.value.code == 401
 
 
+@pytest.mark.slow
 def test_store_option_wins_over_the_environment(run_server, tmp_path):
     process, port, log = run_server("--store", "memory://", env={"TODO_STORE": "mysql://nope"})
     assert get(port)[0] == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, env, says", [
     (["--store", "mysql://localhost/todo"], {}, "unknown store URL"),
     ([], {"TODO_STORE": "redis://x"}, "unknown store URL"),
@@ -114,6 +118,7 @@ def gunicorn_path():
 needs_gunicorn = pytest.mark.skipif(gunicorn_path() is None, reason="gunicorn not installed")
 
 
+@pytest.mark.slow
 @needs_gunicorn
 def test_gunicorn_serves_the_factory(tmp_path):
     port = free_port()
@@ -147,6 +152,7 @@ def idle_connection(port):
     return socket.create_connection(("127.0.0.1", port), timeout=5)
 
 
+@pytest.mark.slow
 @needs_gunicorn
 def test_gunicorn_as_the_readme_runs_it_answers_beside_idle_connections(tmp_path):
     argv = readme_direct_command()
@@ -175,6 +181,7 @@ def test_gunicorn_as_the_readme_runs_it_answers_beside_idle_connections(tmp_path
             stop(process)
 
 
+@pytest.mark.slow
 def test_run_warns_once_without_trusted_hosts(run_server, monkeypatch):
     monkeypatch.delenv("TODO_TRUSTED_HOSTS", raising=False)
     process, port, log = run_server("--store", "memory://")
@@ -200,6 +207,7 @@ def json_error(port, path, method="GET", data=None, headers=DEMO):
     return error.code, json.loads(error.read())
 
 
+@pytest.mark.slow
 def test_debug_keeps_the_reloader_and_serves_no_console(run_server):
     process, port, log = run_server("--store", "memory://", "--debug")
     assert get(port)[0] == 200

@@ -243,6 +243,7 @@ def shared_dir():
     shutil.rmtree(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("read_only", ["file", "folder"])
 def test_a_database_that_cannot_be_written_stops_the_start(shared_dir, read_only):
     nobody = pwd.getpwnam("nobody")
@@ -342,6 +343,7 @@ def post_task(port):
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(GUNICORN), reason="gunicorn is not installed")
 def test_under_gunicorn_a_removed_file_is_never_written_nor_created_again(tmp_path, db_path):
     store = open_store(f"sqlite:///{db_path}")

@@ -164,6 +164,7 @@ def test_open_routes_are_not_throttled(limited):
                       environ_overrides={"REMOTE_ADDR": "192.0.2.1"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_an_empty_setting_turns_throttling_off():
     app = create_app({"STORE": "memory://", "LOGIN_FAILURES": ""})
     assert {get(app, WRONG).status_code for _ in range(20)} == {401}
@@ -191,6 +192,7 @@ def wrong_password(port, headers=None):
         conn.close()
 
 
+@pytest.mark.slow
 def test_concurrent_guesses_do_not_get_past_the_bound(run_server):
     # The threaded development server, 25 guesses in flight at once, 10 allowed.
     _, port, _ = run_server("--store", "memory://",

@@ -187,6 +187,7 @@ def test_the_username_schema_counts_the_length_before_normalising():
     assert _schema_accepts("⑩" * 33) and not _validator_accepts("⑩" * 33)
 
 
+@pytest.mark.slow   # every code point of every plane: seconds of CPU
 def test_the_username_pattern_admits_exactly_the_characters_that_normalise_into_the_rule():
     # Every code point, in every plane: the pattern's classes are built from the first
     # two, and this notices a Unicode version that maps characters elsewhere to ASCII.
