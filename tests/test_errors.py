@@ -129,10 +129,6 @@ def test_a_store_that_went_away_is_a_503(client, alice, store, monkeypatch):
     assert response.headers["Retry-After"]
 
 
-def test_debug_is_off_unless_asked_for(app):
-    assert app.debug is False
-
-
 def test_success_and_error_bodies_are_formatted_alike(client, alice):
     ok = client.post(TASKS, json={"title": "t"}, headers=alice).data
     error = client.get(f"{TASKS}/999", headers=alice).data
