@@ -5,7 +5,7 @@ from flask_cors import CORS
 
 from todo import access_log, config, demo, deployment, errors, logs, metrics, throttle
 from todo.api import Api
-from todo.cli import users_cli
+from todo.cli import store_cli, users_cli
 from todo.client import add_client
 from todo.clock import system_clock
 from todo.converters import IdConverter
@@ -59,6 +59,7 @@ def create_app(test_config=None, clock=system_clock):
     counted = metrics.init_app(app) if app.config["METRICS"] else None
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(store_cli)
 
     # The route table: every URL of the service, with its endpoint name.
     # Ids are ASCII digits without leading zeros: one URL per task or account.

@@ -1,6 +1,7 @@
-"""`flask --app todo users ...`: manage the accounts that own task lists."""
+"""`flask --app todo users ...` and `store ...`: the accounts; backups and moving the store."""
 
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import current_app
@@ -8,7 +9,7 @@ from flask.cli import AppGroup
 
 from todo import usernames
 from todo.credentials import hash_password
-from todo.store import DuplicateUser, StoreError, open_store
+from todo.store import DuplicateUser, StoreError, open_store, transfer
 from todo.users import password as password_rule
 
 # AppGroup: each command runs inside the app context, so it sees the app's store.
@@ -96,3 +97,71 @@ def list_users(store_url):
     """Print one username per line."""
     for user in _store(store_url).list_users():
         click.echo(user["username"])
+
+
+# `flask --app todo store ...`: back up, check, and move to another store.
+store_cli = AppGroup("store", help="Back up the store, check it, or copy it to another.")
+
+
+def _shown(url):
+    """Return a store URL without its password, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+@store_cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@store_option
+def backup_store(file, store_url):
+    """Copy the live SQLite database to FILE, a new file, while the service keeps serving.
+
+    A PostgreSQL database is backed up with pg_dump instead.
+    """
+    try:
+        counts = transfer.backup(_store(store_url), file)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up {transfer.counted(counts)} to {file}; its integrity check is ok.")
+
+
+@store_cli.command("copy")
+@click.option("--to", "to_url", metavar="URL", required=True,
+              help="The empty store to copy into, e.g. postgresql://user:pass@host/db.")
+@store_option
+def copy_store(to_url, store_url):
+    """Copy every user, task and unexpired token to the empty store at URL, keeping ids.
+
+    Stop the servers first: what they write during the copy is not copied.
+    """
+    if to_url.startswith("memory:"):
+        raise click.ClickException("memory:// lives only in this process: copy to a "
+                                   "sqlite:/// or postgresql:// URL")
+    source = _store(store_url)
+    destination = _store(to_url)
+    try:
+        counts = transfer.copy(source, destination)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        destination.close()
+    click.echo(f"Copied {transfer.counted(counts)} to {_shown(to_url)}.")
+
+
+@store_cli.command("check")
+@store_option
+def check_store(store_url):
+    """Print the schema version, the integrity check's finding and the row counts."""
+    try:
+        version, problems, counts = transfer.check(_store(store_url))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    schema = f"schema version {version}" if version is not None else "no schema"
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise click.ClickException(f"{schema}; the integrity check fails: {problems[0]}{more}; "
+                                   f"{transfer.counted(counts)}")
+    integrity = "integrity ok" if problems is not None else "no integrity check for this store"
+    click.echo(f"{schema.capitalize()}; {integrity}; {transfer.counted(counts)}.")

@@ -170,3 +170,38 @@ class TaskStore(ABC):
 
     def close(self):
         """Release connections; the store must not be used afterwards."""
+
+    # -- backups and moving stores (todo.store.transfer) ----------------------
+    # Rows in plain dicts: users {"id", "username", "password_hash"}, tasks
+    # {"id", "user_id", "title", "description", "done", "version"}, tokens
+    # {"token_hash", "user_id", "expires_at"}; "ids" is the highest id each of
+    # "users" and "tasks" has ever handed out (0 for none), deleted rows included.
+
+    @property
+    def schema_version(self):
+        """The schema version the store records, or None where it keeps no schema."""
+        return None
+
+    def export_rows(self, now):
+        """Return all users, tasks, tokens unexpired by ``now`` and the ids used, in one snapshot."""
+        raise StoreError(f"{type(self).__name__} cannot export its rows")
+
+    def import_rows(self, rows):
+        """Insert ``export_rows()``'s rows, keeping their ids, into this empty store in one step.
+
+        New ids then continue above ``rows["ids"]`` and every copied id; raise
+        StoreError, changing nothing, if the store holds any user already.
+        """
+        raise StoreError(f"{type(self).__name__} cannot import rows")
+
+    def row_counts(self):
+        """Return how many users, tasks and tokens the store holds, by those names."""
+        raise StoreError(f"{type(self).__name__} cannot count its rows")
+
+    def integrity_problems(self):
+        """Return the database's integrity check's findings ([] when sound), or None without one."""
+        return None
+
+    def backup(self, path):
+        """Write a consistent copy of the live database to the new file ``path``; return its URL."""
+        raise StoreError(f"{type(self).__name__} has no file to back up")

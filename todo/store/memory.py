@@ -4,8 +4,8 @@ import itertools
 import threading
 
 from todo import usernames
-from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchUser, TaskStore,
-                             VersionMismatch, storable)
+from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchUser,
+                             StoreConfigError, TaskStore, VersionMismatch, storable)
 
 _SORT_VALUE = {"id": lambda t: t["id"], "title": lambda t: t["title"].lower(),
                "done": lambda t: t["done"]}
@@ -157,6 +157,49 @@ class MemoryStore(TaskStore):
                 raise VersionMismatch(task_id)
             del owned[task_id]
             return True
+
+    # -- backups and moving stores (todo.store.transfer) ----------------------
+
+    def export_rows(self, now):
+        """Return all users, tasks, tokens unexpired by ``now``, and the ids used, at one moment."""
+        with self._lock:
+            tasks = sorted(({**task, "user_id": owner} for owner, owned in self._owned.items()
+                            for task in owned.values()), key=lambda t: t["id"])
+            return {"users": sorted((dict(u) for u in self._users.values()),
+                                    key=lambda u: u["id"]),
+                    "tasks": tasks,
+                    "tokens": [{"token_hash": h, "user_id": owner, "expires_at": expiry}
+                               for h, (owner, expiry) in sorted(self._tokens.items())
+                               if expiry > now],
+                    "ids": {"users": self._next_user_id - 1, "tasks": self._next_task_id - 1}}
+
+    def import_rows(self, rows):
+        """Insert ``export_rows()``'s rows, keeping their ids, into this empty store in one step."""
+        with self._lock:
+            if self._users:
+                raise StoreConfigError("the destination holds data already (users: "
+                                       f"{len(self._users)}): copy only into an empty store")
+            for user in rows["users"]:
+                key = usernames.key(user["username"])
+                self._users[key] = dict(user)
+                self._names[user["id"]] = key
+                self._owned[user["id"]] = {}
+            for task in rows["tasks"]:
+                self._owned[task["user_id"]][task["id"]] = {
+                    k: task[k] for k in ("id", "title", "description", "done", "version")}
+            for token in rows["tokens"]:
+                self._tokens[token["token_hash"]] = (token["user_id"], token["expires_at"])
+            self._next_user_id = 1 + max(self._next_user_id - 1, rows["ids"]["users"],
+                                         *(u["id"] for u in rows["users"]))
+            self._next_task_id = 1 + max(self._next_task_id - 1, rows["ids"]["tasks"],
+                                         *(t["id"] for t in rows["tasks"]))
+
+    def row_counts(self):
+        """Return how many users, tasks and tokens the store holds, by those names."""
+        with self._lock:
+            return {"users": len(self._users),
+                    "tasks": sum(len(owned) for owned in self._owned.values()),
+                    "tokens": len(self._tokens)}
 
 
 def _matches(task, done, startswith, q):

@@ -197,3 +197,26 @@ class PostgresStore(SQLStore):
         if self._pool_ is None or self._pool_pid != os.getpid():
             return {}
         return self._pool_.get_stats()
+
+    # -- backups and moving stores (todo.store.transfer) ----------------------
+    # Identity columns are GENERATED ALWAYS: a copy must insist on its own ids.
+    keep_ids = " OVERRIDING SYSTEM VALUE"
+
+    @staticmethod
+    def _ids_used(cur):
+        # An identity column's sequence: its last value, None until it hands one out.
+        return {table: cur.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass)",
+            (table,)).fetchone()[0] for table in ("users", "tasks")}
+
+    @staticmethod
+    def _raise_ids(cur, ids):
+        for table, used in ids.items():
+            # is_called false: nothing handed out yet, so the next id is 1.
+            cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)",
+                        (table, max(used, 1), used > 0))
+
+    def backup(self, path):
+        """Refuse: a PostgreSQL database is backed up with pg_dump, which the README shows."""
+        raise StoreConfigError("a PostgreSQL database is backed up with pg_dump, not this "
+                               "command: pg_dump --format=custom --file=FILE DATABASE_URL")

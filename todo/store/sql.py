@@ -297,6 +297,83 @@ class SQLStore(TaskStore):
             raise VersionMismatch(task_id)
         return True
 
+    # -- backups and moving stores (todo.store.transfer) ----------------------
+    # A subclass says how its database reads (_ids_used) and raises (_raise_ids)
+    # the highest id each table has handed out, and what an INSERT needs to keep
+    # the ids it is given (keep_ids).
+    keep_ids = ""
+
+    def export_rows(self, now):
+        """Return all users, tasks, tokens unexpired by ``now`` and the ids used, in one snapshot."""
+        p = self.dialect.param
+
+        def export(db):
+            users = [{"id": i, "username": name, "password_hash": password_hash}
+                     for i, name, password_hash in db.execute(
+                         "SELECT id, username, password_hash FROM users ORDER BY id").fetchall()]
+            tasks = [{"id": row[0], "user_id": row[1], "title": row[2], "description": row[3],
+                      "done": bool(row[4]), "version": row[5]}
+                     for row in db.execute("SELECT id, user_id, title, description, done, "
+                                           "version FROM tasks ORDER BY id").fetchall()]
+            tokens = [{"token_hash": token_hash, "user_id": user_id, "expires_at": expires_at}
+                      for token_hash, user_id, expires_at in db.execute(
+                          "SELECT token_hash, user_id, expires_at FROM tokens "
+                          f"WHERE expires_at > {p} ORDER BY token_hash", (now,)).fetchall()]
+            return {"users": users, "tasks": tasks, "tokens": tokens,
+                    "ids": self._ids_in_use(db)}
+        return self._transaction(export, snapshot=True)
+
+    def import_rows(self, rows):
+        """Insert ``export_rows()``'s rows, keeping their ids, into this empty store in one step."""
+        p = self.dialect.param
+
+        def load(db):
+            held = self._row_counts_in(db)
+            if any(held.values()):
+                raise StoreConfigError("the destination holds data already (users: "
+                                       f"{held['users']}, tasks: {held['tasks']}): copy only "
+                                       "into an empty store")
+            ids = self._ids_in_use(db)
+            db.executemany(
+                f"INSERT INTO users (id, username, username_key, password_hash){self.keep_ids} "
+                f"VALUES ({p}, {p}, {p}, {p})",
+                [(u["id"], u["username"], usernames.key(u["username"]), u["password_hash"])
+                 for u in rows["users"]])
+            db.executemany(
+                "INSERT INTO tasks (id, user_id, title, description, done, version)"
+                f"{self.keep_ids} VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                [(t["id"], t["user_id"], t["title"], t["description"], t["done"], t["version"])
+                 for t in rows["tasks"]])
+            db.executemany(f"INSERT INTO tokens (token_hash, user_id, expires_at) "
+                           f"VALUES ({p}, {p}, {p})",
+                           [(t["token_hash"], t["user_id"], t["expires_at"])
+                            for t in rows["tokens"]])
+            # Above the source's ids, deleted ones included, and above any this
+            # database handed out before: an id never names two tasks.
+            self._raise_ids(db, {table: max(ids[table], rows["ids"][table],
+                                            *(row["id"] for row in rows[table]))
+                                 for table in ("users", "tasks")})
+        self._transaction(load)
+
+    def row_counts(self):
+        """Return how many users, tasks and tokens the store holds, by those names."""
+        return self._transaction(self._row_counts_in, snapshot=True)
+
+    @staticmethod
+    def _row_counts_in(db):
+        """Inside a transaction: how many users, tasks and tokens there are."""
+        row = db.execute("SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM tasks), "
+                         "(SELECT count(*) FROM tokens)").fetchone()
+        return dict(zip(("users", "tasks", "tokens"), row))
+
+    def _ids_in_use(self, db):
+        """Inside a transaction: the highest id each table has handed out, or holds."""
+        used = self._ids_used(db)
+        for table in ("users", "tasks"):
+            held = db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+            used[table] = max(used.get(table) or 0, held)
+        return used
+
 
 def migrate(conn, current, target, migrations, run_script, record):
     """Move a database from schema version ``current`` to ``target``, recording each step.

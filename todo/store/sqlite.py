@@ -296,3 +296,57 @@ class SQLiteStore(SQLStore):
         if conn is not None and self._local.pid == os.getpid():
             conn.close()
         self._local = threading.local()
+
+    # -- backups and moving stores (todo.store.transfer) ----------------------
+
+    @staticmethod
+    def _ids_used(conn):
+        # AUTOINCREMENT keeps the highest id ever handed out in sqlite_sequence.
+        return dict(conn.execute("SELECT name, seq FROM sqlite_sequence "
+                                 "WHERE name IN ('users', 'tasks')").fetchall())
+
+    @staticmethod
+    def _raise_ids(conn, ids):
+        for table, used in ids.items():
+            if conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?",
+                            (used, table)).rowcount == 0:
+                conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                             (table, used))
+
+    def integrity_problems(self):
+        """Return what PRAGMA integrity_check and foreign_key_check find: [] when it is sound."""
+        try:
+            problems = [row[0] for row in self._query("PRAGMA integrity_check") if row[0] != "ok"]
+            problems += [f"{table} row {rowid} refers to a missing {parent}"
+                         for table, rowid, parent, _ in self._query("PRAGMA foreign_key_check")]
+        except sqlite3.DatabaseError as exc:
+            # A file damaged badly enough fails the check itself: that is its finding.
+            return [str(exc)]
+        return problems
+
+    def backup(self, path):
+        """Copy the live database to the new file ``path`` (SQLite's online backup); give its URL."""
+        target_path = os.path.abspath(path)
+        try:
+            # O_EXCL: never over an existing file, which may be another live database.
+            os.close(os.open(target_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise StoreConfigError(f"{path!r} exists already: back up to a new file") from None
+        except OSError as exc:
+            raise StoreConfigError(f"cannot write the backup {path!r}: {exc.strerror}") from None
+        try:
+            conn = self._conn
+            self._check_file()
+            target = sqlite3.connect(target_path)
+            try:
+                # Every page in one step, so one read snapshot: WAL writers do not wait
+                # for it, and a stepwise copy would restart at each of their commits.
+                conn.backup(target)
+            finally:
+                target.close()
+        except BaseException as exc:
+            os.remove(target_path)
+            if isinstance(exc, sqlite3.Error):
+                raise StoreConfigError(f"cannot back up to {path!r}: {exc}") from None
+            raise
+        return f"sqlite:///{target_path}"
