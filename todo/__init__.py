@@ -36,7 +36,7 @@ def create_app(test_config=None, clock=system_clock):
     # Outside the Api's resources too (the web client's files), every failure is JSON.
     errors.init_app(app)
 
-    store = open_store(app.config["STORE"])
+    store = open_store(app.config["STORE"], pg_pool_size=app.config["PG_POOL_SIZE"])
     app.extensions["todo.store"] = store
     hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"])
     # One clock for tokens, the credential cache and the throttle (todo.clock).

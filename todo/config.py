@@ -15,6 +15,9 @@ DEFAULTS = {
     # Where tasks live: memory://, sqlite:///path or postgresql://...
     # None means todo.sqlite in the app's instance folder.
     "STORE": None,
+    # Connections a PostgreSQL store keeps per process: a sync worker uses one at a
+    # time; threaded workers want one per thread.
+    "PG_POOL_SIZE": 2,
     # 401 with a challenge, or 403 without one (the article's browser trick).
     "AUTH_FAILURE_STATUS": 401,
     # Seed the demo account and tasks into an empty store when the app is created.
@@ -77,6 +80,9 @@ def check(config):
                           f"not {config['AUTH_FAILURE_STATUS']!r}")
     if not isinstance(config["STORE"], str):
         raise ConfigError(f"TODO_STORE must be a URL, not {config['STORE']!r}")
+    pool_size = config["PG_POOL_SIZE"]
+    if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+        raise ConfigError(f"TODO_PG_POOL_SIZE must be a whole number from 1, not {pool_size!r}")
     for name in ("TRUSTED_HOSTS", "CORS_ORIGINS"):
         names = config[name]
         if isinstance(names, str):

@@ -25,8 +25,12 @@ def sqlite_path(url):
     return path
 
 
-def open_store(url):
-    """Open (and create or migrate if needed) the store that ``url`` names."""
+def open_store(url, pg_pool_size=None):
+    """Open (and create or migrate if needed) the store that ``url`` names.
+
+    ``pg_pool_size`` is the most connections a PostgreSQL store keeps per process
+    (None: its default).
+    """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme == "memory":
         from todo.store.memory import MemoryStore
@@ -41,5 +45,5 @@ def open_store(url):
             raise StoreConfigError(
                 f"PostgreSQL support is not installed ({exc}): pip install -e '.[postgres]'"
             ) from None
-        return PostgresStore(url)
+        return PostgresStore(url) if pg_pool_size is None else PostgresStore(url, pg_pool_size)
     raise StoreConfigError(f"unknown store URL {url!r}: expected {SCHEMES}")

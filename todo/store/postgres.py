@@ -86,8 +86,11 @@ _MIGRATION_LOCK = 0x70D0
 # COLLATE "C": titles sort by code point, as in the other stores, whatever the
 # database's locale.
 DIALECT = Dialect(param="%s", lower="lower", position="strpos",
-                  title_order='lower(title) COLLATE "C"', lock_row=" FOR UPDATE")
+                  title_order='lower(title) COLLATE "C"')
 _CONNECT_TIMEOUT_S = 5
+# Connections per process: a sync worker uses one at a time, so 2 leave one spare
+# (a thread that scrapes metrics, a health check); raise it for threaded workers.
+DEFAULT_POOL_SIZE = 2
 # How long a request waits for a pooled connection before answering 503.
 _CHECKOUT_TIMEOUT_S = 3.0
 # What makes a transaction one snapshot, for a page and its count.
@@ -114,9 +117,9 @@ class PostgresStore(SQLStore):
     dialect = DIALECT
     integrity_error = IntegrityError
 
-    def __init__(self, url, min_size=1, max_size=10):
+    def __init__(self, url, pool_size=DEFAULT_POOL_SIZE):
         self.url = url
-        self._sizes = (min_size, max_size)
+        self._pool_size = pool_size
         try:
             # A direct first connection gives a precise error (refused, bad password, no
             # such database) where a pool would only time out.
@@ -136,12 +139,16 @@ class PostgresStore(SQLStore):
         if self._pool_pid != os.getpid():
             with self._pool_lock:
                 if self._pool_pid != os.getpid():
+                    # Autocommit: a lone statement is its own transaction, with no
+                    # BEGIN and COMMIT round trips; prepare_threshold 0 prepares each
+                    # statement on its first use.  No check on checkout (a round trip
+                    # per request): a connection broken by a database restart fails
+                    # its request, and the pool is then checked (_failed).
                     self._pool_ = ConnectionPool(
-                        self.url, min_size=self._sizes[0], max_size=self._sizes[1],
-                        kwargs={"connect_timeout": _CONNECT_TIMEOUT_S},
-                        # Checked on checkout, so connections broken by a database
-                        # restart are replaced instead of failing a request.
-                        check=ConnectionPool.check_connection, open=True)
+                        self.url, min_size=1, max_size=self._pool_size,
+                        kwargs={"connect_timeout": _CONNECT_TIMEOUT_S, "autocommit": True,
+                                "prepare_threshold": 0},
+                        open=True)
                     self._pool_pid = os.getpid()
         return self._pool_
 
@@ -155,18 +162,45 @@ class PostgresStore(SQLStore):
 
     def _transaction(self, work, snapshot=False):
         """Run ``work(cursor)`` in one transaction (or one read snapshot) and return its result."""
-        try:
-            with self._pool.connection(timeout=_CHECKOUT_TIMEOUT_S) as conn:
-                with conn.cursor() as cur:
-                    if snapshot:
-                        cur.execute(_SNAPSHOT)
-                    return work(cur)
-        except (PoolTimeout, psycopg.OperationalError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        def run(conn):
+            with conn.transaction(), conn.cursor() as cur:
+                if snapshot:
+                    cur.execute(_SNAPSHOT)
+                return work(cur)
+        return self._on_connection(run)
 
     def _query(self, sql, params=()):
-        """Return the rows of one statement, run in a transaction of its own."""
-        return self._transaction(lambda cur: cur.execute(sql, params).fetchall())
+        """Return the rows of one statement, its own transaction: one round trip."""
+        return self._on_connection(lambda conn: conn.execute(sql, params).fetchall())
+
+    def _write(self, sql, params=()):
+        """Run one statement that changes rows, atomic on its own: (its rows, its rowcount)."""
+        def write(conn):
+            cur = conn.execute(sql, params)
+            return (cur.fetchall() if cur.description else []), cur.rowcount
+        return self._on_connection(write)
+
+    def _on_connection(self, work):
+        """Return ``work(connection)`` on a pooled connection; an outage is StoreUnavailable."""
+        try:
+            with self._pool.connection(timeout=_CHECKOUT_TIMEOUT_S) as conn:
+                return work(conn)
+        except PoolTimeout as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except psycopg.OperationalError as exc:
+            self._failed()
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _failed(self):
+        """After a connection failed: replace the pool's other broken ones before they are used.
+
+        The pool already discards the connection that failed when it comes back;
+        its idle ones likely broke with it (a restart), and would each fail a request.
+        """
+        try:
+            self._pool.check()
+        except psycopg.Error:
+            pass   # still down: the next request's connection attempt says so
 
     def _migrate(self, conn):
         with conn.transaction():

@@ -21,7 +21,6 @@ class Dialect:
     lower: str        # a function lowering text, applied alike to columns and input
     position: str     # a function (haystack, needle) -> 1-based position, 0 if absent
     title_order: str  # the ORDER BY expression of titles: lowered, in code-point order
-    lock_row: str = ""  # what makes a SELECT lock the row it reads until the commit
     no_limit: object = None  # the LIMIT that means all rows
 
 
@@ -33,7 +32,7 @@ class Statements:
     """
 
     def __init__(self, dialect):
-        p, lock_row = dialect.param, dialect.lock_row
+        p = dialect.param
         user = "SELECT id, username, password_hash FROM users"
         self.add_user = ("INSERT INTO users (username, username_key, password_hash) "
                          f"VALUES ({p}, {p}, {p}) RETURNING id")
@@ -54,8 +53,7 @@ class Statements:
         self.delete_token = f"DELETE FROM tokens WHERE token_hash = {p}"
         self.task_count = f"SELECT task_count FROM users WHERE id = {p}"
         self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
-        self.task_version = (f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
-                             f"{lock_row}")
+        self.task_version = f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
         self.add_task = ("INSERT INTO tasks (user_id, title, description, done) "
                          f"VALUES ({p}, {p}, {p}, {p}) RETURNING id")
         self.delete_task = f"DELETE FROM tasks WHERE id = {p} AND user_id = {p}"
@@ -112,7 +110,9 @@ class SQLStore(TaskStore):
       returns a DB-API cursor;
     - ``_refused_by(exc)``: UNIQUE, FOREIGN_KEY or None, for an ``integrity_error``.
 
-    The first two turn an outage into StoreUnavailable.
+    The first two turn an outage into StoreUnavailable.  A subclass whose
+    transactions cost round trips overrides ``_write`` to run a lone statement
+    without one.
     """
 
     dialect = None
@@ -121,6 +121,13 @@ class SQLStore(TaskStore):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.sql = Statements(cls.dialect)
+
+    def _write(self, sql, params=()):
+        """Run one statement that changes rows, atomic on its own: (its rows, its rowcount)."""
+        def write(db):
+            cur = db.execute(sql, params)
+            return (cur.fetchall() if cur.description else []), cur.rowcount
+        return self._transaction(write)
 
     # -- users ---------------------------------------------------------------
 
@@ -236,17 +243,14 @@ class SQLStore(TaskStore):
 
     def add_task(self, user_id, title, description="", done=False):
         """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
-        def add(db):
-            try:
-                row = db.execute(self.sql.add_task,
-                                 (user_id, title, description, done)).fetchone()
-            except self.integrity_error as exc:
-                if self._refused_by(exc) != FOREIGN_KEY:
-                    raise
-                raise NoSuchUser(user_id) from None
-            return {"id": row[0], "title": title, "description": description,
-                    "done": bool(done), "version": 1}
-        return self._transaction(add)
+        try:
+            rows, _ = self._write(self.sql.add_task, (user_id, title, description, done))
+        except self.integrity_error as exc:
+            if self._refused_by(exc) != FOREIGN_KEY:
+                raise
+            raise NoSuchUser(user_id) from None
+        return {"id": rows[0][0], "title": title, "description": description,
+                "done": bool(done), "version": 1}
 
     def update_task(self, user_id, task_id, changes, versions=None):
         """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None."""
@@ -259,43 +263,46 @@ class SQLStore(TaskStore):
         # Column names come from TASK_CHANGES only, never from the caller's text.
         columns = sorted(changes)
         assignments = "".join(f"{c} = {p}, " for c in columns)
-
-        def update(db):
-            if not self._version_matches(db, user_id, task_id, versions):
-                return None
-            row = db.execute(
-                f"UPDATE tasks SET {assignments}version = version + 1 "
-                f"WHERE id = {p} AND user_id = {p} RETURNING {TASK_COLUMNS}",
-                (*(changes[c] for c in columns), task_id, user_id)).fetchone()
-            return _task(row) if row else None
-        return self._transaction(update)
+        required, required_params = self._versions_clause(versions)
+        rows, _ = self._write(
+            f"UPDATE tasks SET {assignments}version = version + 1 "
+            f"WHERE id = {p} AND user_id = {p}{required} RETURNING {TASK_COLUMNS}",
+            (*(changes[c] for c in columns), task_id, user_id, *required_params))
+        if rows:
+            return _task(rows[0])
+        self._refuse_if_exists(user_id, task_id, versions)
+        return None
 
     def delete_task(self, user_id, task_id, versions=None):
         """Delete the user's task; return False if there was no such task."""
         if not 0 <= task_id <= MAX_ID:
             return False
+        required, required_params = self._versions_clause(versions)
+        _, deleted = self._write(self.sql.delete_task + required,
+                                 (task_id, user_id, *required_params))
+        if deleted:
+            return True
+        self._refuse_if_exists(user_id, task_id, versions)
+        return False
 
-        def delete(db):
-            if not self._version_matches(db, user_id, task_id, versions):
-                return False
-            return db.execute(self.sql.delete_task, (task_id, user_id)).rowcount > 0
-        return self._transaction(delete)
+    def _versions_clause(self, versions):
+        """Return (the WHERE terms, their parameters) keeping a task only at one of ``versions``.
 
-    def _version_matches(self, db, user_id, task_id, versions):
-        """Inside a write transaction: check a task's version before changing it.
-
-        Return True if the write may go ahead (no versions required, or the current
-        one is among them), False if there is no such task, and raise
-        VersionMismatch if the task has another version.
+        The check and the write are then one statement, so one atomic step with no
+        transaction around them; None requires no version.
         """
         if versions is None:
-            return True
-        row = db.execute(self.sql.task_version, (task_id, user_id)).fetchone()
-        if row is None:
-            return False
-        if row[0] not in versions:
+            return "", ()
+        # A version outside the column's range matches no task (and must not reach the database).
+        versions = tuple(v for v in versions if 0 <= v <= MAX_ID)
+        if not versions:
+            return " AND false", ()
+        return f" AND version IN ({', '.join([self.dialect.param] * len(versions))})", versions
+
+    def _refuse_if_exists(self, user_id, task_id, versions):
+        """After a write with required versions changed nothing: VersionMismatch if the task exists."""
+        if versions is not None and self._query(self.sql.task_version, (task_id, user_id)):
             raise VersionMismatch(task_id)
-        return True
 
     # -- backups and moving stores (todo.store.transfer) ----------------------
     # A subclass says how its database reads (_ids_used) and raises (_raise_ids)
