@@ -90,3 +90,27 @@ def test_static_files_revalidate_in_the_browser(browser, server, user):
         assert statuses.get("/") in (200, 304), seen
     finally:
         context.close()
+
+
+def test_a_task_added_while_the_list_loads_stays(page, user):
+    """The list's first answers, read before the add but arriving after it, do not undo it."""
+    held = []
+
+    def late(route):
+        # The first two list reads (page and count) are answered by the server now and
+        # delivered only after the add; later reads go through.
+        if route.request.method == "GET" and len(held) < 2:
+            held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route(f"**{API}/tasks?*", late)
+    sign_in(page, user)
+    add_task(page, "Added early")
+    expect(page.get_by_text("1 item left")).to_be_visible()
+    assert len(held) == 2
+    for route, response in held:
+        route.fulfill(response=response)
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("checkbox", name="Added early")).to_be_visible()
+    expect(page.get_by_text("1 item left")).to_be_visible()

@@ -392,10 +392,13 @@ function report(error, prefix = "") {
 }
 
 let loading = 0;
+// Tasks added, changed or deleted here: a list read while one happened is out of date.
+let changes = 0;
 
 // Show the list: the first page and the count of the other state (2 API calls).
 async function load() {
   const ticket = ++loading;
+  const seen = changes;
   const done = viewDone();
   const other = done === undefined ? false : !done;
   let page, count;
@@ -408,6 +411,8 @@ async function load() {
     return report(error);
   }
   if (ticket !== loading) return;
+  // A change made here while the answers were on their way is not in them: read again.
+  if (changes !== seen) return load();
   if (done === undefined) {
     state.active = count.total;
     state.completed = page.total - count.total;
@@ -470,6 +475,7 @@ async function loadMore() {
 }
 
 function countChange(before, after) {
+  changes++;
   if (before !== null) before ? state.completed-- : state.active--;
   if (after !== null) after ? state.completed++ : state.active++;
 }
@@ -477,6 +483,7 @@ function countChange(before, after) {
 function dropTask(uri) {
   const task = state.tasks.get(uri);
   if (!task) return;
+  changes++;
   if (state.editing === uri) stopEditing();
   state.tasks.delete(uri);
   const index = state.order.indexOf(uri);
@@ -883,6 +890,7 @@ async function addTask(event) {
     return report(error, `“${title}” was not added: `);
   }
   const task = taskFrom(created.body.task, created.etag);
+  changes++;
   state.active++;
   if (inView(task) && (!state.q || matches(task, state.q))) {
     state.tasks.set(task.uri, task);
