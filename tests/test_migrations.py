@@ -172,3 +172,50 @@ def test_a_user_without_a_key_is_refused_after_the_migration(tmp_path):
     from todo.store import sqlite as module
     with pytest.raises(sqlite3.IntegrityError, match="username_key"):
         OldDatabase("sqlite", url, module).add_users("zoe")
+
+
+# The schema version before the list indexes, done counts and text search (MIGRATIONS[4]).
+BEFORE_LIST_INDEXES = 4
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_list_indexes_migration_counts_and_indexes_the_tasks_there_are(backend, request,
+                                                                           tmp_path,
+                                                                           monkeypatch):
+    if backend == "sqlite":
+        from todo.store import sqlite as module
+        url = f"sqlite:///{tmp_path}/old.sqlite"
+    else:
+        from todo.store import postgres as module
+        url = request.getfixturevalue("postgres").create_database(f"lists_{os.getpid()}")
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "SCHEMA_VERSION", BEFORE_LIST_INDEXES)
+        old = open_store(url)
+        owner = old.add_user("owner", "h")["id"]
+        kept = [old.add_task(owner, title, description, done) for title, description, done in
+                [("Learn Python", "", True), ("Buy milk", "with PYTHON", False),
+                 ("Read", "", True)]]
+        old.close()
+    store = open_store(url)
+    try:
+        assert store.schema_version == module.SCHEMA_VERSION > BEFORE_LIST_INDEXES
+        assert store.find_tasks(owner, done=True) == ([kept[0], kept[2]], 2)
+        assert store.find_tasks(owner, done=False) == ([kept[1]], 1)
+        assert store.find_tasks(owner, q="python") == (kept[:2], 2)
+        assert store.find_tasks(owner, startswith="buy") == ([kept[1]], 1)
+    finally:
+        store.close()
+
+
+def test_pg_trgm_missing_leaves_q_working(postgres, monkeypatch, caplog):
+    from todo.store import postgres as module
+    # An extension this server does not have, as pg_trgm is where contrib is not installed.
+    monkeypatch.setattr(module, "_TRIGRAM_EXTENSION", "CREATE EXTENSION no_such_extension")
+    store = open_store(postgres.create_database(f"no_trgm_{os.getpid()}"))
+    try:
+        assert "pg_trgm is not available" in caplog.text
+        owner = store.add_user("owner", "h")["id"]
+        task = store.add_task(owner, "Learn Python")
+        assert store.find_tasks(owner, q="python") == ([task], 1)
+    finally:
+        store.close()

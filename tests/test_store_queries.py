@@ -53,6 +53,17 @@ def test_offset_and_limit_page_through(any_store, owner, tasks):
     ({"q": "python", "done": True}, ["Read a book"]),
     ({"startswith": "b", "q": "bike"}, ["buy a bike"]),
     ({"q": "nothing like this"}, []),
+    # Text indexes (trigrams) look up three characters or more: shorter needles, and
+    # needles holding what their query languages treat specially, still match literally.
+    ({"q": "py"}, ["Learn Python", "Read a book"]),
+    ({"q": "h_u"}, ["100% done"]),
+    ({"q": "0% d"}, ["100% done"]),
+    ({"q": 'a "b'}, []),
+    ({"q": "\\"}, []),
+    ({"q": "ÉBAU"}, ["Ébauche"]),
+    ({"startswith": "read a book"}, ["Read a book"]),
+    ({"startswith": "read a book!"}, []),
+    ({"startswith": "bux"}, []),
 ])
 def test_filters_ignore_case_take_text_literally_and_combine(any_store, owner, tasks, query,
                                                              expected):
@@ -127,3 +138,49 @@ def test_delete_with_versions(any_store, owner):
 def test_a_missing_task_is_missing_whatever_the_versions(any_store, owner):
     assert any_store.update_task(owner, 424242, {"done": True}, versions={1}) is None
     assert any_store.delete_task(owner, 424242, versions={1}) is False
+
+
+def test_a_prefix_is_found_by_code_point_next_to_the_largest_and_the_surrogates(any_store, owner):
+    for title in ("a\U0010ffffz", "a\U0010ffff", "b", "\ud7ffx", "\ue000"):
+        any_store.add_task(owner, title)
+    assert titles(any_store.find_tasks(owner, startswith="a\U0010ffff")) == [
+        "a\U0010ffffz", "a\U0010ffff"]
+    assert titles(any_store.find_tasks(owner, startswith="\ud7ff")) == ["\ud7ffx"]
+
+
+def test_text_search_follows_changes_and_deletes(any_store, owner, tasks):
+    learn = tasks["Learn Python"]
+    any_store.update_task(owner, learn["id"], {"title": "Learn Rust", "description": "soon"})
+    assert titles(any_store.find_tasks(owner, q="python")) == ["Read a book"]
+    assert titles(any_store.find_tasks(owner, q="rust")) == ["Learn Rust"]
+    any_store.delete_task(owner, tasks["Read a book"]["id"])
+    assert any_store.find_tasks(owner, q="python") == ([], 0)
+
+
+def test_done_totals_follow_changes_deletes_and_user_removal(any_store, owner, tasks):
+    def totals():
+        return (any_store.find_tasks(owner, done=True, limit=1)[1],
+                any_store.find_tasks(owner, done=False, limit=1)[1])
+    assert totals() == (3, 3)
+    any_store.update_task(owner, tasks["Buy groceries"]["id"], {"done": True})
+    any_store.update_task(owner, tasks["buy a bike"]["id"], {"done": True})   # no change
+    assert totals() == (4, 2)
+    any_store.delete_task(owner, tasks["Ébauche"]["id"])
+    any_store.add_task(owner, "new", done=True)
+    any_store.add_task(owner, "newer")
+    assert totals() == (4, 3)
+    any_store.remove_user("owner")
+    assert totals() == (0, 0)
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"done": False}, {"sort": (("title", True),)}, {"sort": (("done", True), ("title", False))},
+    {"q": "o"}, {"startswith": "b", "sort": (("id", True),)},
+])
+def test_every_page_is_its_slice_of_the_whole_list(any_store, owner, tasks, query):
+    """Pages past the middle are read from the end: they are still the same slices."""
+    every, total = any_store.find_tasks(owner, limit=None, **query)
+    for limit in (1, 2, 4):
+        for offset in range(total + 2):
+            assert any_store.find_tasks(owner, offset=offset, limit=limit, **query) == (
+                every[offset:offset + limit], total), (offset, limit)

@@ -1,5 +1,6 @@
 """PostgreSQL store: one database shared by any number of app servers."""
 
+import logging
 import os
 import threading
 
@@ -9,6 +10,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from todo.store.base import StoreConfigError, StoreUnavailable
 from todo.store.sql import FOREIGN_KEY, UNIQUE, Dialect, SQLStore, keyed_usernames, migrate
+
+log = logging.getLogger(__name__)
 
 
 def _key_usernames(conn):
@@ -25,6 +28,31 @@ def _key_usernames(conn):
                         keyed_usernames(rows))
     conn.execute("ALTER TABLE users ALTER COLUMN username_key SET NOT NULL")
     conn.execute("CREATE UNIQUE INDEX users_by_key ON users (username_key)")
+
+
+def _trigram_indexes(conn):
+    """Index the lowered titles and descriptions by trigrams, where pg_trgm can be had.
+
+    pg_trgm ships with PostgreSQL (contrib) and is a trusted extension, so the
+    database's owner may create it; where it is missing, q= still works, by scanning.
+    """
+    try:
+        with conn.transaction():   # a savepoint: a refusal leaves the migration going
+            conn.execute(_TRIGRAM_EXTENSION)
+    except psycopg.Error as exc:
+        log.warning("pg_trgm is not available (%s): q= searches scan each list; "
+                    "install PostgreSQL's contrib, then run: %s", str(exc).strip(),
+                    "; ".join(_TRIGRAM_INDEXES))
+        return
+    for statement in _TRIGRAM_INDEXES:
+        conn.execute(statement)
+
+
+_TRIGRAM_EXTENSION = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+_TRIGRAM_INDEXES = (
+    "CREATE INDEX tasks_title_trigrams ON tasks USING gin (lower(title) gin_trgm_ops)",
+    "CREATE INDEX tasks_description_trigrams ON tasks USING gin (lower(description) gin_trgm_ops)",
+)
 
 
 # Each entry moves the schema from version N to N+1 (table schema_version), so
@@ -77,6 +105,36 @@ MIGRATIONS = (
     """,
     # Usernames unique whatever their case or width: "Miguel" is "miguel".
     _key_usernames,
+    # Lists that stay fast as they grow: the count of done tasks kept like task_count,
+    # and indexes for done= and the title sorts, on the very expression they sort by.
+    """
+    ALTER TABLE users ADD COLUMN done_count bigint NOT NULL DEFAULT 0;
+    UPDATE users SET done_count =
+        (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id AND done);
+    CREATE FUNCTION todo_count_done() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            UPDATE users SET done_count = done_count + 1 WHERE id = NEW.user_id;
+        ELSIF TG_OP = 'DELETE' THEN
+            UPDATE users SET done_count = done_count - 1 WHERE id = OLD.user_id;
+        ELSE
+            UPDATE users SET done_count = done_count + CASE WHEN NEW.done THEN 1 ELSE -1 END
+            WHERE id = NEW.user_id;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER tasks_done_in AFTER INSERT ON tasks
+        FOR EACH ROW WHEN (NEW.done) EXECUTE FUNCTION todo_count_done();
+    CREATE TRIGGER tasks_done_out AFTER DELETE ON tasks
+        FOR EACH ROW WHEN (OLD.done) EXECUTE FUNCTION todo_count_done();
+    CREATE TRIGGER tasks_done_changed AFTER UPDATE OF done ON tasks
+        FOR EACH ROW WHEN (NEW.done IS DISTINCT FROM OLD.done) EXECUTE FUNCTION todo_count_done();
+    CREATE INDEX tasks_by_done ON tasks (user_id, done, id);
+    CREATE INDEX tasks_by_title ON tasks (user_id, (lower(title) COLLATE "C"), id);
+    CREATE INDEX tasks_by_done_title ON tasks (user_id, done DESC, (lower(title) COLLATE "C"), id);
+    """,
+    # q= by trigram indexes (pg_trgm, which LIKE uses).
+    _trigram_indexes,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -85,8 +143,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _MIGRATION_LOCK = 0x70D0
 # COLLATE "C": titles sort by code point, as in the other stores, whatever the
 # database's locale.
-DIALECT = Dialect(param="%s", lower="lower", position="strpos",
-                  title_order='lower(title) COLLATE "C"')
+def _contains(needle):
+    """Tasks whose lowered title or description contains ``needle``: LIKE, which pg_trgm indexes."""
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "(lower(title) LIKE %s OR lower(description) LIKE %s)", [pattern, pattern]
+
+
+DIALECT = Dialect(param="%s", lower="lower", title_order='lower(title) COLLATE "C"',
+                  contains=_contains)
 _CONNECT_TIMEOUT_S = 5
 # Connections per process: a sync worker uses one at a time, so 2 leave one spare
 # (a thread that scrapes metrics, a health check); raise it for threaded workers.

@@ -19,8 +19,10 @@ class Dialect:
 
     param: str        # the placeholder of a parameter
     lower: str        # a function lowering text, applied alike to columns and input
-    position: str     # a function (haystack, needle) -> 1-based position, 0 if absent
-    title_order: str  # the ORDER BY expression of titles: lowered, in code-point order
+    title_order: str  # the indexed expression of titles: lowered, in code-point order
+    # contains(needle) -> (SQL, parameters): tasks whose lowered title or description
+    # contains the lowered needle, through the database's own text index where it has one.
+    contains: object
     no_limit: object = None  # the LIMIT that means all rows
 
 
@@ -51,7 +53,9 @@ class Statements:
                            "JOIN users u ON u.id = t.user_id "
                            f"WHERE t.token_hash = {p} AND t.expires_at > {p}")
         self.delete_token = f"DELETE FROM tokens WHERE token_hash = {p}"
-        self.task_count = f"SELECT task_count FROM users WHERE id = {p}"
+        # Kept by triggers, so that no count of a whole list, or of its done or
+        # undone tasks, is counted row by row.
+        self.task_counts = f"SELECT task_count, done_count FROM users WHERE id = {p}"
         self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
         self.task_version = f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
         self.add_task = ("INSERT INTO tasks (user_id, title, description, done) "
@@ -67,24 +71,43 @@ def task_filter(dialect, user_id, done=None, startswith=None, q=None):
         where.append(f"done = {p}")
         params.append(done)
     if startswith:
-        # Compared as a lowered prefix rather than with LIKE: no wildcards to escape.
-        prefix = startswith.lower()
-        where.append(f"substr({lower}(title), 1, {p}) = {p}")
-        params += [len(prefix), prefix]
+        # Compared as a lowered prefix rather than with LIKE: no wildcards to escape;
+        # the range on the indexed title key lets the title index find the candidates.
+        prefix, key = startswith.lower(), dialect.title_order
+        where.append(f"substr({lower}(title), 1, {p}) = {p} AND {key} >= {p}")
+        params += [len(prefix), prefix, prefix]
+        end = prefix_end(prefix)
+        if end is not None:
+            where.append(f"{key} < {p}")
+            params.append(end)
     if q:
-        needle = q.lower()
-        where.append(f"({dialect.position}({lower}(title), {p}) > 0 "
-                     f"OR {dialect.position}({lower}(description), {p}) > 0)")
-        params += [needle, needle]
+        sql, search_params = dialect.contains(q.lower())
+        where.append(sql)
+        params += search_params
     return " AND ".join(where), params
 
 
-def task_order(dialect, sort):
-    """Return the ORDER BY clause of (key, descending) pairs, id breaking ties."""
+def prefix_end(prefix):
+    """Return the least string above every string that starts with ``prefix``, or None.
+
+    Code-point order, as SQLite's BINARY and PostgreSQL's "C" collations compare
+    UTF-8; surrogates, which no stored text holds, are skipped.
+    """
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(0xE000 if 0xD800 <= last <= 0xDFFF else last)
+        prefix = prefix[:-1]
+    return None
+
+
+def task_order(dialect, sort, backwards=False):
+    """Return the ORDER BY clause of (key, descending) pairs, id breaking ties (``backwards``: reversed)."""
     columns = {"id": "id", "title": dialect.title_order, "done": "done"}
-    terms = [columns[key] + (" DESC" if descending else "") for key, descending in sort]
+    terms = [columns[key] + (" DESC" if descending != backwards else "")
+             for key, descending in sort]
     if not any(key == "id" for key, _ in sort):
-        terms.append("id")
+        terms.append("id DESC" if backwards else "id")
     return ", ".join(terms)
 
 
@@ -219,17 +242,28 @@ class SQLStore(TaskStore):
         p = dialect.param
 
         def find(db):
-            rows = db.execute(
-                f"SELECT {TASK_COLUMNS} FROM tasks WHERE {where} "
-                f"ORDER BY {task_order(dialect, sort)} LIMIT {p} OFFSET {p}",
-                (*params, dialect.no_limit if limit is None else limit, offset)).fetchall()
-            if len(params) == 1:
-                # The whole list: its count is kept by triggers, not counted.
-                total = db.execute(self.sql.task_count, params).fetchone()
-                total = total[0] if total else 0
+            if not startswith and not q:
+                # The whole list, or its done or undone part: counts kept by triggers.
+                counts = db.execute(self.sql.task_counts, (user_id,)).fetchone() or (0, 0)
+                total = counts[0] if done is None else counts[1] if done else counts[0] - counts[1]
             else:
                 total = db.execute(f"SELECT count(*) FROM tasks WHERE {where}",
                                    params).fetchone()[0]
+            page_offset, page_limit, backwards = offset, limit, False
+            if limit is not None and offset * 2 > total:
+                # Past the middle, a page is nearer the end: read it from there in
+                # reverse order, so that the last page costs what the first does.
+                page_limit = min(limit, total - offset)
+                if page_limit <= 0:
+                    return [], total
+                page_offset, backwards = total - offset - page_limit, True
+            rows = db.execute(
+                f"SELECT {TASK_COLUMNS} FROM tasks WHERE {where} "
+                f"ORDER BY {task_order(dialect, sort, backwards)} LIMIT {p} OFFSET {p}",
+                (*params, dialect.no_limit if page_limit is None else page_limit,
+                 page_offset)).fetchall()
+            if backwards:
+                rows.reverse()
             return [_task(row) for row in rows], total
         # One snapshot: the page and the count agree.
         return self._transaction(find, snapshot=True)

@@ -72,13 +72,64 @@ MIGRATIONS = (
     """,
     # Usernames unique whatever their case or width: "Miguel" is "miguel".
     _key_usernames,
+    # Lists that stay fast as they grow: the count of done tasks kept like task_count,
+    # indexes for done= and the title sorts, on the very expression they sort by (which
+    # makes py_lower needed by whatever writes tasks), and a trigram index of the
+    # lowered texts for q= (FTS5's trigram tokenizer, SQLite 3.34 or newer).
+    """
+    ALTER TABLE users ADD COLUMN done_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET done_count =
+        (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id AND done);
+    CREATE TRIGGER tasks_done_in AFTER INSERT ON tasks WHEN NEW.done BEGIN
+        UPDATE users SET done_count = done_count + 1 WHERE id = NEW.user_id;
+    END;
+    CREATE TRIGGER tasks_done_out AFTER DELETE ON tasks WHEN OLD.done BEGIN
+        UPDATE users SET done_count = done_count - 1 WHERE id = OLD.user_id;
+    END;
+    CREATE TRIGGER tasks_done_changed AFTER UPDATE OF done ON tasks
+    WHEN NEW.done IS NOT OLD.done BEGIN
+        UPDATE users SET done_count = done_count + (CASE WHEN NEW.done THEN 1 ELSE -1 END)
+        WHERE id = NEW.user_id;
+    END;
+    CREATE INDEX tasks_by_done ON tasks (user_id, done, id);
+    CREATE INDEX tasks_by_title ON tasks (user_id, py_lower(title), id);
+    CREATE INDEX tasks_by_done_title ON tasks (user_id, done DESC, py_lower(title), id);
+    CREATE VIRTUAL TABLE tasks_text USING fts5(title, description,
+        tokenize = 'trigram case_sensitive 1');
+    INSERT INTO tasks_text (rowid, title, description)
+        SELECT id, py_lower(title), py_lower(description) FROM tasks;
+    CREATE TRIGGER tasks_text_in AFTER INSERT ON tasks BEGIN
+        INSERT INTO tasks_text (rowid, title, description)
+        VALUES (NEW.id, py_lower(NEW.title), py_lower(NEW.description));
+    END;
+    CREATE TRIGGER tasks_text_out AFTER DELETE ON tasks BEGIN
+        DELETE FROM tasks_text WHERE rowid = OLD.id;
+    END;
+    CREATE TRIGGER tasks_text_changed AFTER UPDATE OF title, description ON tasks BEGIN
+        UPDATE tasks_text SET title = py_lower(NEW.title), description = py_lower(NEW.description)
+        WHERE rowid = NEW.id;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+
+
+def _contains(needle):
+    """Tasks whose lowered title or description contains ``needle``: FTS5 finds, instr decides."""
+    exact = "(instr(py_lower(title), ?) > 0 OR instr(py_lower(description), ?) > 0)"
+    if len(needle) < 3:
+        return exact, [needle, needle]   # a trigram index cannot look up fewer characters
+    # A quoted phrase: the needle's trigrams in a row, whatever characters it holds.
+    phrase = '"' + needle.replace('"', '""') + '"'
+    return (f"id IN (SELECT rowid FROM tasks_text WHERE tasks_text MATCH ?) AND {exact}",
+            [phrase, needle, needle])
+
+
 # py_lower is Python's str.lower, registered on every connection: SQLite's own
 # lower() and NOCASE fold ASCII letters only.
-DIALECT = Dialect(param="?", lower="py_lower", position="instr", title_order="py_lower(title)",
-                  no_limit=-1)
+DIALECT = Dialect(param="?", lower="py_lower", title_order="py_lower(title)",
+                  contains=_contains, no_limit=-1)
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
 # The oldest SQLite that runs the store's SQL: UPDATE ... RETURNING came in 3.35.
