@@ -33,6 +33,7 @@ OVERRIDES = {
 # Underscore names a library documents for use: (name) -> why.
 UNDERSCORE_NAMES = {
     "_get_current_object": "Flask documents it for the sender of a signal",
+    "_replace": "a named tuple's documented method; urllib.parse's docs use it on its results",
 }
 
 
