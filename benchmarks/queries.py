@@ -44,12 +44,12 @@ def fill(kind, url, tasks):
             for title, description, done in task_values(tasks)]
     if kind == "sqlite":
         import sqlite3
-        from todo.store.sqlite import _lower
         conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
-        conn.create_function("py_lower", 1, _lower, deterministic=True)
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO tasks (user_id, title, description, done) "
-                         "VALUES (?, ?, ?, ?)", rows)
+        # The store keeps each text's lowered key beside it (todo.store.sqlite).
+        conn.executemany("INSERT INTO tasks (user_id, title, description, done, title_key, "
+                         "description_key) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(*row, row[1].lower(), row[2].lower()) for row in rows])
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         conn.close()

@@ -192,17 +192,29 @@ def test_the_list_indexes_migration_counts_and_indexes_the_tasks_there_are(backe
         patch.setattr(module, "SCHEMA_VERSION", BEFORE_LIST_INDEXES)
         old = open_store(url)
         owner = old.add_user("owner", "h")["id"]
-        kept = [old.add_task(owner, title, description, done) for title, description, done in
-                [("Learn Python", "", True), ("Buy milk", "with PYTHON", False),
-                 ("Read", "", True)]]
         old.close()
+    # Tasks as that release wrote them, through the driver alone.
+    database = OldDatabase(backend, url, module)
+    kept = []
+    for title, description, done in [("Learn Python", "", True), ("Buy milk", "with PYTHON", False),
+                                     ("Read", "", True), ("ÉCOLE", "Ünterricht", False)]:
+        database.execute("INSERT INTO tasks (user_id, title, description, done) "
+                         "VALUES (?, ?, ?, ?)", (owner, title, description, done))
+        task_id = database.execute("SELECT max(id) FROM tasks")[0][0]
+        kept.append({"id": task_id, "title": title, "description": description,
+                     "done": done, "version": 1})
     store = open_store(url)
     try:
         assert store.schema_version == module.SCHEMA_VERSION > BEFORE_LIST_INDEXES
         assert store.find_tasks(owner, done=True) == ([kept[0], kept[2]], 2)
-        assert store.find_tasks(owner, done=False) == ([kept[1]], 1)
+        assert store.find_tasks(owner, done=False) == ([kept[1], kept[3]], 2)
         assert store.find_tasks(owner, q="python") == (kept[:2], 2)
+        assert store.find_tasks(owner, q="école") == ([kept[3]], 1)
+        assert store.find_tasks(owner, q="ünter") == ([kept[3]], 1)
         assert store.find_tasks(owner, startswith="buy") == ([kept[1]], 1)
+        assert store.find_tasks(owner, startswith="éc") == ([kept[3]], 1)
+        assert store.find_tasks(owner, sort=[("title", False)])[0] == [
+            kept[1], kept[0], kept[2], kept[3]]
     finally:
         store.close()
 

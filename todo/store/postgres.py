@@ -149,7 +149,8 @@ def _contains(needle):
     return "(lower(title) LIKE %s OR lower(description) LIKE %s)", [pattern, pattern]
 
 
-DIALECT = Dialect(param="%s", lower="lower", title_order='lower(title) COLLATE "C"',
+DIALECT = Dialect(param="%s", lowered_title="lower(title)",
+                  title_order='lower(title) COLLATE "C"',
                   contains=_contains)
 _CONNECT_TIMEOUT_S = 5
 # Connections per process: a sync worker uses one at a time, so 2 leave one spare

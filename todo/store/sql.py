@@ -17,13 +17,17 @@ UNIQUE, FOREIGN_KEY = "unique", "foreign key"
 class Dialect:
     """How a database spells what the task queries need."""
 
-    param: str        # the placeholder of a parameter
-    lower: str        # a function lowering text, applied alike to columns and input
-    title_order: str  # the indexed expression of titles: lowered, in code-point order
+    param: str          # the placeholder of a parameter
+    lowered_title: str  # a task's title lowered as Python's str.lower lowers the input
+    title_order: str    # the indexed expression of titles: lowered, in code-point order
     # contains(needle) -> (SQL, parameters): tasks whose lowered title or description
     # contains the lowered needle, through the database's own text index where it has one.
     contains: object
     no_limit: object = None  # the LIMIT that means all rows
+    # True: tasks keep their lowered texts in columns of their own (title_key,
+    # description_key), which the store writes beside the texts, so that the indexes
+    # on them need no function of the app's own in the schema.
+    stored_keys: bool = False
 
 
 class Statements:
@@ -58,14 +62,15 @@ class Statements:
         self.task_counts = f"SELECT task_count, done_count FROM users WHERE id = {p}"
         self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
         self.task_version = f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
-        self.add_task = ("INSERT INTO tasks (user_id, title, description, done) "
-                         f"VALUES ({p}, {p}, {p}, {p}) RETURNING id")
+        keys = ", title_key, description_key" if dialect.stored_keys else ""
+        self.add_task = (f"INSERT INTO tasks (user_id, title, description, done{keys}) "
+                         f"VALUES ({', '.join([p] * (6 if keys else 4))}) RETURNING id")
         self.delete_task = f"DELETE FROM tasks WHERE id = {p} AND user_id = {p}"
 
 
 def task_filter(dialect, user_id, done=None, startswith=None, q=None):
     """Return (WHERE clause, parameters) selecting one user's matching tasks."""
-    p, lower = dialect.param, dialect.lower
+    p = dialect.param
     where, params = [f"user_id = {p}"], [user_id]
     if done is not None:
         where.append(f"done = {p}")
@@ -74,7 +79,7 @@ def task_filter(dialect, user_id, done=None, startswith=None, q=None):
         # Compared as a lowered prefix rather than with LIKE: no wildcards to escape;
         # the range on the indexed title key lets the title index find the candidates.
         prefix, key = startswith.lower(), dialect.title_order
-        where.append(f"substr({lower}(title), 1, {p}) = {p} AND {key} >= {p}")
+        where.append(f"substr({dialect.lowered_title}, 1, {p}) = {p} AND {key} >= {p}")
         params += [len(prefix), prefix, prefix]
         end = prefix_end(prefix)
         if end is not None:
@@ -275,10 +280,16 @@ class SQLStore(TaskStore):
         rows = self._query(self.sql.task, (task_id, user_id))
         return _task(rows[0]) if rows else None
 
+    def _keys(self, title, description):
+        """The lowered texts a task's row keeps beside its texts, if the dialect stores them."""
+        return (title.lower(), description.lower()) if self.dialect.stored_keys else ()
+
     def add_task(self, user_id, title, description="", done=False):
         """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
         try:
-            rows, _ = self._write(self.sql.add_task, (user_id, title, description, done))
+            rows, _ = self._write(self.sql.add_task,
+                                  (user_id, title, description, done,
+                                   *self._keys(title, description)))
         except self.integrity_error as exc:
             if self._refused_by(exc) != FOREIGN_KEY:
                 raise
@@ -294,14 +305,19 @@ class SQLStore(TaskStore):
         if not 0 <= task_id <= MAX_ID:
             return None
         p = self.dialect.param
+        values = dict(changes)
+        if self.dialect.stored_keys:
+            for column in ("title", "description"):
+                if column in changes:
+                    values[column + "_key"] = changes[column].lower()
         # Column names come from TASK_CHANGES only, never from the caller's text.
-        columns = sorted(changes)
+        columns = sorted(values)
         assignments = "".join(f"{c} = {p}, " for c in columns)
         required, required_params = self._versions_clause(versions)
         rows, _ = self._write(
             f"UPDATE tasks SET {assignments}version = version + 1 "
             f"WHERE id = {p} AND user_id = {p}{required} RETURNING {TASK_COLUMNS}",
-            (*(changes[c] for c in columns), task_id, user_id, *required_params))
+            (*(values[c] for c in columns), task_id, user_id, *required_params))
         if rows:
             return _task(rows[0])
         self._refuse_if_exists(user_id, task_id, versions)
@@ -380,10 +396,12 @@ class SQLStore(TaskStore):
                 f"VALUES ({p}, {p}, {p}, {p})",
                 [(u["id"], u["username"], usernames.key(u["username"]), u["password_hash"])
                  for u in rows["users"]])
+            keys = ", title_key, description_key" if self.dialect.stored_keys else ""
             db.executemany(
-                "INSERT INTO tasks (id, user_id, title, description, done, version)"
-                f"{self.keep_ids} VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                [(t["id"], t["user_id"], t["title"], t["description"], t["done"], t["version"])
+                f"INSERT INTO tasks (id, user_id, title, description, done, version{keys})"
+                f"{self.keep_ids} VALUES ({', '.join([p] * (8 if keys else 6))})",
+                [(t["id"], t["user_id"], t["title"], t["description"], t["done"], t["version"],
+                  *self._keys(t["title"], t["description"]))
                  for t in rows["tasks"]])
             db.executemany(f"INSERT INTO tokens (token_hash, user_id, expires_at) "
                            f"VALUES ({p}, {p}, {p})",

@@ -28,6 +28,59 @@ def _key_usernames(conn):
                  "BEGIN SELECT RAISE(ABORT, 'users.username_key may not be NULL'); END")
 
 
+# The lists' indexes: each user's count of done tasks, kept like task_count; indexes for
+# done= and the title sorts; and a trigram index of the lowered texts for q= (FTS5's
+# trigram tokenizer, SQLite 3.34 or newer).  They index title_key and description_key,
+# the texts lowered by Python's str.lower (SQLite's own lower() and NOCASE fold ASCII
+# letters only), which the store writes beside the texts: a function of the app's own
+# in the schema would stop every other program (the sqlite3 shell, its integrity_check)
+# from writing tasks, or even checking the file.
+LIST_INDEXES = """
+    ALTER TABLE users ADD COLUMN done_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET done_count =
+        (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id AND done);
+    CREATE TRIGGER tasks_done_in AFTER INSERT ON tasks WHEN NEW.done BEGIN
+        UPDATE users SET done_count = done_count + 1 WHERE id = NEW.user_id;
+    END;
+    CREATE TRIGGER tasks_done_out AFTER DELETE ON tasks WHEN OLD.done BEGIN
+        UPDATE users SET done_count = done_count - 1 WHERE id = OLD.user_id;
+    END;
+    CREATE TRIGGER tasks_done_changed AFTER UPDATE OF done ON tasks
+    WHEN NEW.done IS NOT OLD.done BEGIN
+        UPDATE users SET done_count = done_count + (CASE WHEN NEW.done THEN 1 ELSE -1 END)
+        WHERE id = NEW.user_id;
+    END;
+    CREATE INDEX tasks_by_done ON tasks (user_id, done, id);
+    CREATE INDEX tasks_by_title ON tasks (user_id, title_key, id);
+    CREATE INDEX tasks_by_done_title ON tasks (user_id, done DESC, title_key, id);
+    CREATE VIRTUAL TABLE tasks_text USING fts5(title, description,
+        tokenize = 'trigram case_sensitive 1');
+    INSERT INTO tasks_text (rowid, title, description)
+        SELECT id, title_key, description_key FROM tasks;
+    CREATE TRIGGER tasks_text_in AFTER INSERT ON tasks BEGIN
+        INSERT INTO tasks_text (rowid, title, description)
+        VALUES (NEW.id, NEW.title_key, NEW.description_key);
+    END;
+    CREATE TRIGGER tasks_text_out AFTER DELETE ON tasks BEGIN
+        DELETE FROM tasks_text WHERE rowid = OLD.id;
+    END;
+    CREATE TRIGGER tasks_text_changed AFTER UPDATE OF title_key, description_key ON tasks BEGIN
+        UPDATE tasks_text SET title = NEW.title_key, description = NEW.description_key
+        WHERE rowid = NEW.id;
+    END;
+"""
+
+
+def _index_lists(conn):
+    conn.execute("ALTER TABLE tasks ADD COLUMN title_key TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE tasks ADD COLUMN description_key TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute("SELECT id, title, description FROM tasks").fetchall()
+    conn.executemany("UPDATE tasks SET title_key = ?, description_key = ? WHERE id = ?",
+                     [(title.lower(), description.lower(), task_id)
+                      for task_id, title, description in rows])
+    _run_script(conn, LIST_INDEXES)
+
+
 # Each entry moves the schema from version N to N+1 (PRAGMA user_version), so an
 # existing database is migrated in place instead of being dropped.  An entry is
 # SQL, or a function of the connection for what SQL cannot do.
@@ -72,44 +125,8 @@ MIGRATIONS = (
     """,
     # Usernames unique whatever their case or width: "Miguel" is "miguel".
     _key_usernames,
-    # Lists that stay fast as they grow: the count of done tasks kept like task_count,
-    # indexes for done= and the title sorts, on the very expression they sort by (which
-    # makes py_lower needed by whatever writes tasks), and a trigram index of the
-    # lowered texts for q= (FTS5's trigram tokenizer, SQLite 3.34 or newer).
-    """
-    ALTER TABLE users ADD COLUMN done_count INTEGER NOT NULL DEFAULT 0;
-    UPDATE users SET done_count =
-        (SELECT count(*) FROM tasks WHERE tasks.user_id = users.id AND done);
-    CREATE TRIGGER tasks_done_in AFTER INSERT ON tasks WHEN NEW.done BEGIN
-        UPDATE users SET done_count = done_count + 1 WHERE id = NEW.user_id;
-    END;
-    CREATE TRIGGER tasks_done_out AFTER DELETE ON tasks WHEN OLD.done BEGIN
-        UPDATE users SET done_count = done_count - 1 WHERE id = OLD.user_id;
-    END;
-    CREATE TRIGGER tasks_done_changed AFTER UPDATE OF done ON tasks
-    WHEN NEW.done IS NOT OLD.done BEGIN
-        UPDATE users SET done_count = done_count + (CASE WHEN NEW.done THEN 1 ELSE -1 END)
-        WHERE id = NEW.user_id;
-    END;
-    CREATE INDEX tasks_by_done ON tasks (user_id, done, id);
-    CREATE INDEX tasks_by_title ON tasks (user_id, py_lower(title), id);
-    CREATE INDEX tasks_by_done_title ON tasks (user_id, done DESC, py_lower(title), id);
-    CREATE VIRTUAL TABLE tasks_text USING fts5(title, description,
-        tokenize = 'trigram case_sensitive 1');
-    INSERT INTO tasks_text (rowid, title, description)
-        SELECT id, py_lower(title), py_lower(description) FROM tasks;
-    CREATE TRIGGER tasks_text_in AFTER INSERT ON tasks BEGIN
-        INSERT INTO tasks_text (rowid, title, description)
-        VALUES (NEW.id, py_lower(NEW.title), py_lower(NEW.description));
-    END;
-    CREATE TRIGGER tasks_text_out AFTER DELETE ON tasks BEGIN
-        DELETE FROM tasks_text WHERE rowid = OLD.id;
-    END;
-    CREATE TRIGGER tasks_text_changed AFTER UPDATE OF title, description ON tasks BEGIN
-        UPDATE tasks_text SET title = py_lower(NEW.title), description = py_lower(NEW.description)
-        WHERE rowid = NEW.id;
-    END;
-    """,
+    # Lists that stay fast as they grow (see _index_lists).
+    _index_lists,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -117,7 +134,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def _contains(needle):
     """Tasks whose lowered title or description contains ``needle``: FTS5 finds, instr decides."""
-    exact = "(instr(py_lower(title), ?) > 0 OR instr(py_lower(description), ?) > 0)"
+    exact = "(instr(title_key, ?) > 0 OR instr(description_key, ?) > 0)"
     if len(needle) < 3:
         return exact, [needle, needle]   # a trigram index cannot look up fewer characters
     # A quoted phrase: the needle's trigrams in a row, whatever characters it holds.
@@ -126,10 +143,8 @@ def _contains(needle):
             [phrase, needle, needle])
 
 
-# py_lower is Python's str.lower, registered on every connection: SQLite's own
-# lower() and NOCASE fold ASCII letters only.
-DIALECT = Dialect(param="?", lower="py_lower", title_order="py_lower(title)",
-                  contains=_contains, no_limit=-1)
+DIALECT = Dialect(param="?", lowered_title="title_key", title_order="title_key",
+                  contains=_contains, no_limit=-1, stored_keys=True)
 # Writers wait this long for another process's write lock before giving up.
 _BUSY_TIMEOUT_S = 10.0
 # The oldest SQLite that runs the store's SQL: UPDATE ... RETURNING came in 3.35.
@@ -157,10 +172,6 @@ def _unavailable(exc):
     if reason is None:
         return None
     return StoreUnavailable(f"{exc} ({exc.sqlite_errorname})", reason)
-
-
-def _lower(text):
-    return text.lower() if isinstance(text, str) else text
 
 
 def _statements(script):
@@ -258,7 +269,6 @@ class SQLiteStore(SQLStore):
             # loss can drop the last commits.
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.create_function("py_lower", 1, _lower, deterministic=True)
         except BaseException:
             conn.close()
             raise
