@@ -63,6 +63,8 @@ def test_a_task_deleted_elsewhere_leaves_the_list(page, user, console):
     gone = user.add("Deleted elsewhere")
     user.add("Stays")
     sign_in(page, user)
+    # Deleted only once it is shown: the list may still be loading when sign-in is done.
+    expect(page.get_by_role("checkbox", name="Deleted elsewhere")).to_be_visible()
     user.call("DELETE", gone)
     # click(), not check(): the checkbox leaves with its task, and check() would wait
     # for it to come back to read its state.
