@@ -32,6 +32,10 @@ BAD_CREDENTIALS = {
     # The right password with stray characters, which a lenient decoder drops.
     "not strict base64": {"Authorization": "Basic " + b64("alice:alice-secret")[:4] + "!"
                           + b64("alice:alice-secret")[4:]},
+    # The same with characters token68 allows but base64 does not: only strict
+    # decoding refuses these ("!" above is refused before decoding).
+    **{f"stray {char!r}": {"Authorization": "Basic " + b64("alice:alice-secret")[:4] + char
+                           + b64("alice:alice-secret")[4:]} for char in "-._~"},
     "empty header": {"Authorization": ""},
 }
 
