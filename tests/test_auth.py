@@ -5,7 +5,7 @@ import base64
 import pytest
 from werkzeug.security import generate_password_hash
 
-from support import TASKS, basic
+from support import TASKS, basic, cheap_hash
 from todo import create_app
 
 ROUTES = [
@@ -36,6 +36,12 @@ BAD_CREDENTIALS = {
     # decoding refuses these ("!" above is refused before decoding).
     **{f"stray {char!r}": {"Authorization": "Basic " + b64("alice:alice-secret")[:4] + char
                            + b64("alice:alice-secret")[4:]} for char in "-._~"},
+    # The right password with surplus "=" after a complete quantum (CPython's strict
+    # mode takes it), or with pad bits that are not zero: base64, but not RFC 4648's.
+    **{f"surplus {pad!r}": {"Authorization": "Basic " + b64("alice:alice-secret") + pad}
+       for pad in ("=", "==", "===", "====")},
+    "surplus '=' after padding": {"Authorization": "Basic " + b64("bob:bob-secret") + "="},
+    "non-zero pad bits": {"Authorization": "Basic " + b64("bob:bob-secret")[:-2] + "R="},
     "empty header": {"Authorization": ""},
 }
 
@@ -61,6 +67,22 @@ def test_a_body_over_the_limit_is_401_not_413_without_credentials(client):
 
 def test_good_credentials_pass(client, alice):
     assert client.get(TASKS, headers=alice).status_code == 200
+
+
+# Credentials whose base64 needs no padding, one "=" and two "=".
+PADDED = {"none": ("alice", "alice-secret"), "=": ("bob", "bob-secret"),
+          "==": ("dave", "dave-secret")}
+
+
+@pytest.mark.parametrize("padding", PADDED)
+def test_credentials_pass_with_the_padding_their_base64_needs(client, store, padding):
+    username, password = PADDED[padding]
+    if store.get_user(username) is None:
+        store.add_user(username, cheap_hash(password))
+    token = b64(f"{username}:{password}")
+    assert token[len(token.rstrip("=")):] == padding.replace("none", "")
+    headers = {"Authorization": f"Basic {token}"}
+    assert client.get(TASKS, headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])

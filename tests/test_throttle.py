@@ -63,6 +63,8 @@ MISSING_OR_GARBLED = {
     "not base64": {"Authorization": "Basic !!!not-base64!!!"},
     "no colon": {"Authorization": "Basic YWxpY2U="},
     "another scheme": {"Authorization": "Foo " + base64.b64encode(b"alice:wrong").decode()},
+    "surplus padding": {"Authorization": "Basic " + base64.b64encode(b"alice:wrong!").decode()
+                        + "="},
 }
 
 

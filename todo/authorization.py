@@ -43,6 +43,10 @@ def presented(header):
         decoded = binascii.a2b_base64(value, strict_mode=True)
     except binascii.Error:
         return None
+    # Strict mode still takes surplus "=" after a complete quantum and pad bits that
+    # are not zero: only the one encoding of the decoded bytes is base64 (RFC 4648).
+    if binascii.b2a_base64(decoded, newline=False) != value.encode("ascii"):
+        return None
     username, colon, password = decoded.partition(b":")
     if not colon:
         return None
