@@ -207,6 +207,21 @@ def test_concurrent_guesses_do_not_get_past_the_bound(run_server):
 
 
 @pytest.mark.slow
+def test_concurrent_guesses_at_many_usernames_do_not_get_past_the_address_ceiling(run_server):
+    # 40 guesses in flight at once from one address, each at a username of its own:
+    # no (username, address) bound is reached, so only the address's ceiling holds them.
+    _, port, _ = run_server("--store", "memory://",
+                            env={"TODO_LOGIN_FAILURES": "100/minute",
+                                 "TODO_LOGIN_FAILURES_PER_ADDRESS": "10/minute"})
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(lambda i: wrong_password(port, basic(f"user{i}", "wrong")),
+                                 range(40)))
+    # Each 401 cost one password check (a dummy hash: no such user); a 429, none.
+    assert statuses.count(401) == 10
+    assert statuses.count(429) == 30
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("shared", [True, False], ids=["redis", "memory"])
 def test_a_shared_storage_makes_the_bound_hold_across_workers(shared, request, tmp_path):
     from servers import Gunicorn
