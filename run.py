@@ -43,7 +43,9 @@ def main(argv=None):
         return 2
     # Under --debug the reloader runs this twice; the second run finds the
     # account made by the first and stays quiet.
-    if not args.no_demo and demo.seed(app.extensions["todo.store"]):
+    seeded = not args.no_demo and demo.seed(app.extensions["todo.store"],
+                                            app.extensions["todo.hashing"])
+    if seeded:
         print(f" * Created the demo account {demo.USERNAME!r} (password {demo.PASSWORD!r}) "
               f"with {len(demo.TASKS)} tasks", flush=True)
     # The app logs each request itself (todo.access_log): Werkzeug's own line for it,

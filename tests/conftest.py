@@ -16,7 +16,7 @@ from openapi_check import CheckedClient
 from postgres_server import PostgresServer, why_unavailable
 from redis_server import RedisServer, why_unavailable as why_no_redis
 from servers import free_port, stop, wait_for_port
-from support import EVERY_STORE, PASSWORDS, ROOT, basic, cheap_hash, require
+from support import CHEAP_HASH_METHOD, EVERY_STORE, PASSWORDS, ROOT, basic, cheap_hash, require
 from todo import create_app
 from todo.store import open_store
 
@@ -107,6 +107,18 @@ def any_store(request):
     store = open_store(new_store_url(request.param, request))
     yield store
     store.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    """Every app and server a test starts hashes new passwords cheaply.
+
+    Registrations, ``users add`` and the unknown-user check would otherwise cost a
+    real scrypt hash each: a fifth of the fast loop.  A test marked
+    ``real_password_hashes`` gets the default, scrypt.
+    """
+    if request.node.get_closest_marker("real_password_hashes") is None:
+        monkeypatch.setenv("TODO_PASSWORD_HASH", CHEAP_HASH_METHOD)
 
 
 @pytest.fixture

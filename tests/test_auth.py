@@ -117,6 +117,7 @@ def test_403_mode_is_the_articles_browser_trick(app_403, credentials):
     assert app_403.test_client().get(TASKS, headers=basic("alice", "pw")).status_code == 200
 
 
+@pytest.mark.real_password_hashes
 def test_passwords_are_stored_only_as_hashes(tmp_path):
     app = create_app({"STORE": f"sqlite:///{tmp_path}/t.sqlite"})
     result = app.test_cli_runner().invoke(args=["users", "add", "carol", "--password-stdin"],

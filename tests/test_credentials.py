@@ -5,7 +5,10 @@ import threading
 import pytest
 from werkzeug.security import generate_password_hash
 
+from support import TASKS, basic
+from todo import create_app
 from todo.clock import ManualClock
+from todo.config import ConfigError
 from todo.credentials import HashingBusy, PasswordHashing, VerifiedCredentials
 
 
@@ -73,6 +76,42 @@ def test_hashes_are_scrypt_and_check():
     assert hashing.check(stored, "secret")
     assert not hashing.check(stored, "wrong")
     assert not hashing.check(None, "secret")   # no such user: a dummy hash, still False
+
+
+@pytest.mark.real_password_hashes
+def test_new_passwords_are_hashed_with_scrypt_by_default(tmp_path):
+    app = create_app({"STORE": f"sqlite:///{tmp_path}/t.sqlite"})
+    assert app.config["PASSWORD_HASH"] == "scrypt"
+    result = app.test_cli_runner().invoke(args=["users", "add", "carol", "--password-stdin"],
+                                          input="s3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    # werkzeug's scrypt: N=2**15, r=8, p=1.
+    assert app.extensions["todo.store"].get_user("carol")["password_hash"].startswith(
+        "scrypt:32768:8:1$")
+
+
+def add_user(app, name, password):
+    result = app.test_cli_runner().invoke(args=["users", "add", name, "--password-stdin"],
+                                          input=password + "\n")
+    assert result.exit_code == 0, result.output
+    return app.extensions["todo.store"].get_user(name)["password_hash"]
+
+
+def test_hashes_made_by_another_method_keep_working(tmp_path):
+    url = f"sqlite:///{tmp_path}/t.sqlite"
+    before = create_app({"STORE": url, "PASSWORD_HASH": "pbkdf2:sha256:1000"})
+    assert add_user(before, "carol", "carol-secret").startswith("pbkdf2:sha256:1000$")
+    after = create_app({"STORE": url, "PASSWORD_HASH": "scrypt:16384:8:1"})
+    assert after.test_client().get(TASKS, headers=basic("carol", "carol-secret")).status_code == 200
+    assert add_user(after, "dave", "dave-secret").startswith("scrypt:16384:8:1$")
+    assert after.test_client().get(TASKS, headers=basic("dave", "dave-secret")).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["md5", "pbkdf2:sha1", "scrypt:16384", "scrypt:1000:8:1",
+                                    "scrypt:0:8:1", "scrypt:16384:0:1", "plain", "", 5])
+def test_a_hash_method_werkzeug_cannot_make_is_refused_at_start(method):
+    with pytest.raises(ConfigError, match="TODO_PASSWORD_HASH"):
+        create_app({"STORE": "memory://", "PASSWORD_HASH": method})
 
 
 def test_no_more_hashes_than_the_bound_run_at_once_and_the_rest_wait():

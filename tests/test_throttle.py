@@ -277,7 +277,7 @@ def test_concurrent_registrations_hash_a_bounded_number_at_once(monkeypatch):
                       "HASH_CONCURRENCY": 2})
     state = {"now": 0, "most": 0}
 
-    def slow_hash(password):
+    def slow_hash(password, method):
         state["now"] += 1
         state["most"] = max(state["most"], state["now"])
         time.sleep(0.05)

@@ -38,7 +38,8 @@ def create_app(test_config=None, clock=system_clock):
 
     store = open_store(app.config["STORE"], pg_pool_size=app.config["PG_POOL_SIZE"])
     app.extensions["todo.store"] = store
-    hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"])
+    hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"],
+                                                               method=app.config["PASSWORD_HASH"])
     # One clock for tokens, the credential cache and the throttle (todo.clock).
     app.extensions["todo.clock"] = clock
     # Bounds on guessing and on registrations; an empty setting turns one off.
@@ -54,7 +55,7 @@ def create_app(test_config=None, clock=system_clock):
         "registrations-by-address", app.config["REGISTRATIONS"], counting, clock=clock) \
         if app.config["REGISTRATIONS"] else None
     if app.config["DEMO"]:
-        demo.seed(store)
+        demo.seed(store, hashing)
     # Requests, latency, store failures, refused logins, the pool (off by default).
     counted = metrics.init_app(app) if app.config["METRICS"] else None
 

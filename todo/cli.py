@@ -8,7 +8,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from todo import usernames
-from todo.credentials import hash_password
 from todo.store import DuplicateUser, StoreError, open_store, transfer
 from todo.users import password as password_rule
 
@@ -73,7 +72,7 @@ def add_user(username, password_stdin, store_url):
         raise _exists(taken["username"])
     password = _read_password(password_stdin)
     try:
-        store.add_user(name, hash_password(password))
+        store.add_user(name, current_app.extensions["todo.hashing"].hash(password))
     except DuplicateUser:
         raise _exists(name) from None
     click.echo(f"Added user {name!r}.")

@@ -1,6 +1,7 @@
 """Settings: safe defaults, overridden by TODO_* environment variables, then checked."""
 
 import os
+import re
 
 from limits import parse_many
 from limits.storage import storage_from_string
@@ -51,6 +52,9 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Password hashes (scrypt, 32 MiB each) computed at once per process.
     "HASH_CONCURRENCY": 2,
+    # How new password hashes are made: werkzeug's method, scrypt by default
+    # (scrypt:N:r:p to tune it); stored hashes keep working whatever this says.
+    "PASSWORD_HASH": "scrypt",
     # Prometheus metrics at GET /metrics (unauthenticated: keep it off the public listener).
     "METRICS": False,
     # Log lines as JSON ("json", for a collector) or logfmt ("text", for people);
@@ -59,6 +63,11 @@ DEFAULTS = {
     # The least severe records logged; INFO includes the access log's line per request.
     "LOG_LEVEL": "INFO",
 }
+
+
+# The methods werkzeug's generate_password_hash makes: scrypt's N is a power of 2.
+_HASH_METHOD = re.compile(r"scrypt(:(?P<n>[1-9][0-9]*):[1-9][0-9]*:[1-9][0-9]*)?"
+                          r"|pbkdf2(:sha(256|512)(:[1-9][0-9]*)?)?")
 
 
 def load(app, overrides=None):
@@ -123,6 +132,12 @@ def check(config):
     concurrency = config["HASH_CONCURRENCY"]
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ConfigError(f"TODO_HASH_CONCURRENCY must be a whole number from 1, not {concurrency!r}")
+    method = isinstance(config["PASSWORD_HASH"], str) \
+        and _HASH_METHOD.fullmatch(config["PASSWORD_HASH"])
+    n = int(method["n"]) if method and method["n"] else 2
+    if not method or n < 2 or n & (n - 1):
+        raise ConfigError(f"TODO_PASSWORD_HASH must be scrypt, scrypt:N:r:p or "
+                          f"pbkdf2:sha256:ITERATIONS, not {config['PASSWORD_HASH']!r}")
     try:
         storage_from_string(config["RATELIMIT_STORAGE_URI"])
     except Exception as exc:   # limits raises ConfigurationError, or ImportError for a missing driver

@@ -22,6 +22,8 @@ from todo.clock import system_clock
 
 # scrypt, as werkzeug does it by default, takes 32 MiB for each hash in progress.
 DEFAULT_CONCURRENCY = 2
+# werkzeug's default method: scrypt, n=2**15, r=8, p=1.
+DEFAULT_METHOD = "scrypt"
 # How long a request waits for a turn before it is answered 503.
 _WAIT_S = 10.0
 
@@ -31,22 +33,24 @@ class HashingBusy(Exception):
 
 
 class PasswordHashing:
-    """Salted scrypt hashes and checks, at most ``concurrency`` at once in this process.
+    """Salted hashes (werkzeug's ``method``) and checks, at most ``concurrency`` at once.
 
     Each costs tens of milliseconds and 32 MiB by design; unbounded, a burst of
     registrations or logins would take a worker's memory with it (12 at once
-    took the development server from 80 MB to 370 MB).
+    took the development server from 80 MB to 370 MB).  A check reads its method
+    from the stored hash, so hashes made with another method go on working.
     """
 
-    def __init__(self, concurrency=DEFAULT_CONCURRENCY, wait=_WAIT_S):
+    def __init__(self, concurrency=DEFAULT_CONCURRENCY, wait=_WAIT_S, method=DEFAULT_METHOD):
         self._slots = threading.BoundedSemaphore(concurrency)
         self.wait = wait
+        self.method = method
         self._dummy_hash = None
 
     def hash(self, password):
-        """Return a salted scrypt hash of ``password`` (werkzeug's default method)."""
+        """Return a salted hash of ``password``, by this hashing's method."""
         with self.turn():
-            return generate_password_hash(password)
+            return generate_password_hash(password, method=self.method)
 
     def check(self, password_hash, password):
         """Check ``password`` against a stored hash; ``None`` costs as much as a real hash."""
@@ -71,9 +75,9 @@ class PasswordHashing:
             self._slots.release()
 
 
-def hash_password(password):
-    """Return a salted scrypt hash of ``password``, outside any bound (the command line)."""
-    return generate_password_hash(password)
+def hash_password(password, method=DEFAULT_METHOD):
+    """Return a salted hash of ``password``, outside any bound (the benchmarks' seeds)."""
+    return generate_password_hash(password, method=method)
 
 
 class VerifiedCredentials:

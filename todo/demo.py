@@ -1,6 +1,5 @@
 """The articles' demo account and tasks, for trying the service out."""
 
-from todo.credentials import hash_password
 from todo.store import DuplicateUser
 
 USERNAME = "miguel"
@@ -11,12 +10,12 @@ TASKS = (
 )
 
 
-def seed(store):
+def seed(store, hashing):
     """Create the demo account and its two tasks if the store has no users; say if it did."""
     if store.count_users():
         return False
     try:
-        user = store.add_user(USERNAME, hash_password(PASSWORD))
+        user = store.add_user(USERNAME, hashing.hash(PASSWORD))
     except DuplicateUser:
         return False   # another worker process seeded it a moment ago
     for title, description in TASKS:
