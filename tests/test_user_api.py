@@ -131,6 +131,42 @@ def test_delete_the_account_and_its_tasks(client, alice, alice_uri, store):
     assert client.get(TASKS, headers=alice).status_code == 401
 
 
+TOKENS = "/todo/api/v1.0/tokens"
+PASSWORD_NEEDED = {"error": "Forbidden",
+                   "message": "This change needs the account's current password: "
+                              "send it with Basic credentials, not a token"}
+
+
+@pytest.fixture
+def token(client, alice):
+    return client.post(TOKENS, headers=alice).get_json()["token"]
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+@pytest.mark.parametrize("method, body", [("put", {"password": "taken-over!"}), ("delete", None)])
+def test_a_token_in_any_case_of_bearer_reads_the_account_but_cannot_change_it(
+        client, alice, alice_uri, token, scheme, method, body):
+    headers = {"Authorization": f"{scheme} {token}"}
+    assert client.get(alice_uri, headers=headers).status_code == 200
+    response = getattr(client, method)(alice_uri, json=body, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json() == PASSWORD_NEEDED
+    # Nothing changed: the password, the account, the token itself.
+    assert client.get(TASKS, headers=alice).status_code == 200
+    assert client.get(TASKS, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_a_token_in_any_case_of_bearer_cannot_get_a_token_but_revokes_itself(
+        client, token, scheme):
+    headers = {"Authorization": f"{scheme} {token}"}
+    response = client.post(TOKENS, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json() == PASSWORD_NEEDED
+    assert client.delete(TOKENS, headers=headers).status_code == 200
+    assert client.get(TASKS, headers=headers).status_code == 401
+
+
 def test_listing_users_is_not_offered(client, alice):
     assert client.get(USERS, headers=alice).status_code == 405
 
