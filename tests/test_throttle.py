@@ -207,6 +207,7 @@ def test_concurrent_guesses_do_not_get_past_the_bound(run_server):
 
 
 @pytest.mark.slow
+@pytest.mark.real_password_hashes   # each check takes scrypt's time: many are in flight at once
 def test_concurrent_guesses_at_many_usernames_do_not_get_past_the_address_ceiling(run_server):
     # 40 guesses in flight at once from one address, each at a username of its own:
     # no (username, address) bound is reached, so only the address's ceiling holds them.
