@@ -57,7 +57,11 @@ STORE_TARGETS = {"GET one": 0.7, "PUT": 0.5, "POST": 0.5}
 AGAINST_TARGET = 0.95
 # The article has no pages: its list holds as many tasks as todo's page of 100.
 ARTICLE_TASKS = 100
-PARTS = ("framework", "article", "auth", "stores", "scale", "against", "metrics")
+PARTS = ("framework", "article", "auth", "stores", "scale", "against", "metrics", "logs")
+# The access log (a JSON line per request, to gunicorn's stderr) is priced on its own,
+# in part "logs": the twin and the article's code log nothing, and the commits that
+# --against is for may not have it.  Elsewhere todo runs with it off.
+QUIET = {"TODO_LOG_LEVEL": "WARNING"}
 # What metrics on may cost: GET one keeps this much of its speed with metrics off.
 METRICS_TARGET = 0.97
 # Run with a tree's cwd and PYTHONPATH; each ends by printing which todo it imported.
@@ -316,7 +320,7 @@ def main():
     worktree = None
 
     def start(factory, url, per_worker, tree=ROOT, env=None):
-        server = Server(factory, url, per_worker, tree, env)
+        server = Server(factory, url, per_worker, tree, {**QUIET, **(env or {})})
         started.append(server)
         # Warm up: each worker's first login derives scrypt once, and imports settle.
         wrk(server.port, "GET one", 1)
@@ -436,6 +440,16 @@ def main():
                 off = start("project()", url, per_worker)
                 measure(on, off, "GET one", "GET one: metrics on / off", kind, "Basic",
                         METRICS_TARGET, "metrics off")
+                stop_all()
+        if "logs" in parts:
+            # 7. The access log on (the default) against off, for information.
+            for kind in kinds:
+                url, per_worker = stores.make(kind, f"logs_{kind}", 1000)
+                on = start("project()", url, per_worker, env={"TODO_LOG_LEVEL": "INFO"})
+                off = start("project()", url, per_worker)
+                for request in ("GET one", "PUT"):
+                    measure(on, off, request, f"{request}: access log on / off", kind, "Basic",
+                            None, "access log off")
                 stop_all()
     finally:
         stop_all()

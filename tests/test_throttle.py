@@ -195,6 +195,7 @@ def wrong_password(port, headers=None):
 
 
 @pytest.mark.slow
+@pytest.mark.real_password_hashes   # guesses stay in flight while each scrypt check runs
 def test_concurrent_guesses_do_not_get_past_the_bound(run_server):
     # The threaded development server, 25 guesses in flight at once, 10 allowed.
     _, port, _ = run_server("--store", "memory://",
