@@ -1,10 +1,11 @@
 """Fixtures of the browser tests: the real server (run.py on a free port, a fresh SQLite
-file), Debian's Chromium driven by Playwright, one context per test, every request to
-another origin blocked, and a failure on any console error.
+file), Debian's Chromium driven by Playwright through pytest-playwright's fixtures, one
+context per test, every request to another origin blocked, and a failure on any console
+error.
 
-Chromium is /usr/bin/chromium (apt-get install chromium); Playwright's own browser
-download is never used. Where either is missing the tests are skipped, and under
-CI=true that is a failure.
+Chromium is /usr/bin/chromium (apt-get install chromium), handed to pytest-playwright
+through its browser_type_launch_args fixture; Playwright's own browser download is never
+used. Where Chromium is missing the tests are skipped, and under CI=true that is a failure.
 """
 
 import base64
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from pages import API, PASSWORD, ROOT, sign_in
 from servers import free_port, stop, wait_for_port
@@ -29,34 +31,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Playwright's timeouts, in ms: generous for 2 shared cores, bounded all the same.
 TIMEOUT = 10_000
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = expect = None
-
-
-def why_no_browser():
-    if sync_playwright is None:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if not os.path.exists(CHROMIUM):
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
-    return None
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole run."""
-    reason = why_no_browser()
-    if reason:
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium, headless, once for the whole run."""
+    if not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser tests, but {reason}")
         pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
-        expect.set_options(timeout=TIMEOUT)
-        yield chromium
-        chromium.close()
+    expect.set_options(timeout=TIMEOUT)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 class Server:
@@ -222,9 +208,8 @@ def console():
     return Console()
 
 
-def open_context(browser, server, console, blocked, **options):
-    """A new browser context on ``server``: other origins blocked, console watched."""
-    context = browser.new_context(base_url=server.url, **options)
+def watch_context(context, server, console, blocked):
+    """Block other origins than ``server``'s in ``context``, and watch its console."""
     context.set_default_timeout(TIMEOUT)
 
     def route(route):
@@ -246,20 +231,21 @@ def open_context(browser, server, console, blocked, **options):
 
 
 @pytest.fixture
-def new_context(browser, server, console):
-    """Open more contexts on a server (the module's by default); all closed after."""
-    contexts = []
+def new_context(new_context, server, console):
+    """pytest-playwright's new_context, on a server (the module's by default), watched.
+
+    pytest-playwright closes the contexts after the test; this checks that none of
+    them asked another origin for anything, and that no console showed an error.
+    """
     blocked = []
 
     def make(on=None, **options):
         options.setdefault("viewport", {"width": 1024, "height": 768})
-        context = open_context(browser, on or server, console, blocked, **options)
-        contexts.append(context)
-        return context
+        running = on or server
+        return watch_context(new_context(base_url=running.url, **options), running, console,
+                             blocked)
 
     yield make
-    for context in contexts:
-        context.close()
     assert not blocked, f"requests to other origins: {blocked}"
     assert not console.unexpected(), f"console errors: {console.unexpected()}"
 
