@@ -249,9 +249,19 @@ def test_clear_completed_deletes_them_and_hides_itself(page, user):
     user.add("Two")
     user.add("Three", done=True)
     sign_in(page, user)
+    # Every text the status shows, in order: the progress, then the outcome.
+    page.evaluate("""() => {
+        const status = document.querySelector('[role="status"]');
+        window.notices = [];
+        new MutationObserver(() => window.notices.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true});
+    }""")
     clear = page.get_by_role("button", name="Clear completed")
     clear.click()
     expect(page.get_by_role("status")).to_have_text("Deleted 2 completed tasks.")
+    assert [text for text in page.evaluate("window.notices") if text] == [
+        "Deleting completed tasks: 1 of 2…", "Deleting completed tasks: 2 of 2…",
+        "Deleted 2 completed tasks."]
     assert titles(page) == ["Two"]
     assert [t["title"] for t in user.tasks()] == ["Two"]
     expect(clear).to_be_hidden()
