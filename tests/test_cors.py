@@ -28,12 +28,24 @@ def test_a_preflight_succeeds_without_credentials(cors_client, path):
     assert {"authorization", "content-type", "if-match"} <= {h.strip() for h in allowed.split(",")}
 
 
+def test_a_browser_may_send_a_request_id_and_read_the_one_answered(cors_client):
+    preflight = cors_client.options(TASKS, headers={
+        **PREFLIGHT, "Access-Control-Request-Headers": "authorization, x-request-id"})
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "x-request-id" in {h.strip() for h in allowed.split(",")}
+    response = cors_client.get(TASKS, headers={**basic("alice", "pw"), "Origin": ORIGIN,
+                                               "X-Request-ID": "from-the-browser"})
+    assert response.headers["X-Request-ID"] == "from-the-browser"
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert "X-Request-ID" in exposed
+
+
 def test_responses_expose_the_apis_headers(cors_client):
     response = cors_client.post(TASKS, json={"title": "t"},
                                 headers={**basic("alice", "pw"), "Origin": ORIGIN})
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"Location", "ETag", "Link", "X-Total-Count"} <= exposed
+    assert {"Location", "ETag", "Link", "X-Total-Count", "Accept-Patch"} <= exposed
 
 
 def test_errors_carry_cors_headers_too(cors_client):

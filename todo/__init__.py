@@ -97,10 +97,13 @@ def create_app(test_config=None, clock=system_clock):
 
     if app.config["CORS_ORIGINS"]:
         # Preflights need no credentials (OPTIONS never asks for them); browsers may
-        # read the headers that carry the API's links, validators and totals.
+        # read the headers that carry the API's links, validators, totals and request
+        # id, and send a request id of their own.
         CORS(app, resources={"/todo/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-             expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch"],
+             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                            "X-Request-ID"],
+             expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch",
+                             "X-Request-ID"],
              max_age=600, vary_header=False)
         app.after_request(deployment.vary_on_origin)
     deployment.warn_if_any_host(app)
