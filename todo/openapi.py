@@ -13,7 +13,7 @@ import re
 from flask import current_app, request
 from flask_restful import fields as restful_fields
 
-from todo import fields, resources, users
+from todo import access_log, fields, resources, users
 from todo.converters import IdConverter
 from todo.errors import FIELD_ERRORS_SHOWN
 
@@ -96,11 +96,21 @@ def header(description, schema=None):
     return {"description": description, "schema": schema or {"type": "string"}}
 
 
+# Sent back on every response the app makes (todo.access_log).
+REQUEST_ID = {access_log.HEADER: header(
+    "The request's id, which its access-log line and every error line logged for it "
+    "carry: the request's own X-Request-ID when that is 1 to 128 letters, digits or "
+    "._~:+/=-, else a new one.",
+    {"type": "string", "pattern": f"^{access_log.REQUEST_ID.pattern}$"})}
+
+
 def operation(summary, responses, *, body=None, query=None, security=BASIC, errors=(),
               tag="tasks"):
     """Describe one operation: its good responses, its parsers and its errors."""
     op = {"summary": summary, "tags": [tag], "security": security,
-          "responses": dict(responses)}
+          "responses": {status: response if "$ref" in response else
+                        {**response, "headers": {**response.get("headers", {}), **REQUEST_ID}}
+                        for status, response in responses.items()}}
     if query is not None:
         op["parameters"] = query_parameters(query)
     if body is not None:
