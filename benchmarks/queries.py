@@ -46,10 +46,15 @@ def fill(kind, url, tasks):
         import sqlite3
         conn = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
         conn.execute("BEGIN")
-        # The store keeps each text's lowered key beside it (todo.store.sqlite).
-        conn.executemany("INSERT INTO tasks (user_id, title, description, done, title_key, "
-                         "description_key) VALUES (?, ?, ?, ?, ?, ?)",
-                         [(*row, row[1].lower(), row[2].lower()) for row in rows])
+        # The store keeps each text's lowered key beside it (todo.store.sqlite), since
+        # schema version 5; an earlier commit's schema (for the "before" table) has none.
+        if "title_key" in {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}:
+            conn.executemany("INSERT INTO tasks (user_id, title, description, done, title_key, "
+                             "description_key) VALUES (?, ?, ?, ?, ?, ?)",
+                             [(*row, row[1].lower(), row[2].lower()) for row in rows])
+        else:
+            conn.executemany("INSERT INTO tasks (user_id, title, description, done) "
+                             "VALUES (?, ?, ?, ?)", rows)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         conn.close()
