@@ -47,15 +47,16 @@ def test_marshal_with_agrees_with_flask_restful(memory_app, field_map, returned,
             marshalled(field_map, returned, restful_marshal_with, envelope)
 
 
-@pytest.mark.parametrize("base_url, script_name", [
+@pytest.mark.parametrize("host_url, script_name", [
     ("http://987654321987654321.example", ""),       # digits in the host
     ("http://1.example", ""),                        # the id itself in the host
     ("http://127.0.0.1:8022", ""),                   # a port holding the id's digits
     ("http://[::1]:5000", ""),                       # an IPv6 literal
     ("https://todo.example:8443", "/apps/22/todo"),  # a SCRIPT_NAME prefix with digits
 ])
-def test_uris_are_those_of_fields_url_for_every_host(memory_app, base_url, script_name):
-    url = base_url + script_name
+def test_uris_are_those_of_fields_url_for_every_host(memory_app, host_url, script_name):
+    # host_url, not base_url: pytest-base-url (pytest-playwright's) has a fixture of that name.
+    url = host_url + script_name
     with memory_app.test_request_context("/", base_url=url):
         ours = marshalled(task_fields, TASKS)
         stock = marshalled(STOCK_TASK_FIELDS, TASKS, restful_marshal_with)
