@@ -14,14 +14,17 @@ API = "/todo/api/v1.0"
 PASSWORD = "browser-secret"
 
 
-def sign_in(page, user, path="/"):
-    """Open the client and sign in through its form."""
+def sign_in(page, user, path="/", loaded=True):
+    """Open the client and sign in through its form; ``loaded``: wait for the first page."""
     page.goto(path)
     page.get_by_role("textbox", name="Username").fill(user.name)
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.get_by_role("textbox", name="New task")).to_be_focused()
+    if loaded:   # the list (hidden while empty) is busy until its first page is shown
+        expect(page.get_by_role("list", name="Tasks", include_hidden=True)).to_have_attribute(
+            "aria-busy", "false")
 
 
 def add_task(page, title):

@@ -105,12 +105,15 @@ def test_a_task_added_while_the_list_loads_stays(page, user):
             route.continue_()
 
     page.route(f"**{API}/tasks?*", late)
-    sign_in(page, user)
+    sign_in(page, user, loaded=False)
+    expect(page.get_by_role("list", name="Tasks", include_hidden=True)).to_have_attribute(
+        "aria-busy", "true")
     add_task(page, "Added early")
     expect(page.get_by_text("1 item left")).to_be_visible()
     assert len(held) == 2
     for route, response in held:
         route.fulfill(response=response)
     page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("list", name="Tasks")).to_have_attribute("aria-busy", "false")
     expect(page.get_by_role("checkbox", name="Added early")).to_be_visible()
     expect(page.get_by_text("1 item left")).to_be_visible()

@@ -399,6 +399,8 @@ let changes = 0;
 async function load() {
   const ticket = ++loading;
   const seen = changes;
+  // Busy until the answers are shown: screen readers wait, and so can tests.
+  $("todo-list").setAttribute("aria-busy", "true");
   const done = viewDone();
   const other = done === undefined ? false : !done;
   let page, count;
@@ -408,6 +410,7 @@ async function load() {
       api.list({ ...filterParams(other), per_page: 1 }),
     ]);
   } catch (error) {
+    if (ticket === loading) $("todo-list").setAttribute("aria-busy", "false");
     return report(error);
   }
   if (ticket !== loading) return;
@@ -440,6 +443,7 @@ async function load() {
   state.last = page.links.first || null;
   state.shifted = 0;
   renderList();
+  $("todo-list").setAttribute("aria-busy", "false");
 }
 
 function merge(page) {
