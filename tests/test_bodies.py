@@ -437,3 +437,13 @@ def test_a_chunked_body_at_the_limit_is_taken(server):
     status, body = post_chunked(server, one_chunk(padded(LIMIT, title="just fits")))
     assert status == 201
     assert "just fits" in demo_titles(server)
+
+
+@pytest.mark.parametrize("method, path", [("POST", TASKS), ("PUT", "{task}")])
+def test_an_empty_json_body_is_415_saying_so(client, alice, store, task, method, path):
+    response = send(client, method, path.format(task=task), b"", alice)
+    assert response.status_code == 415
+    assert response.get_json() == {
+        "error": "Unsupported media type",
+        "message": "The request has no body; send a JSON object as application/json"}
+    unchanged(client, alice, store)

@@ -147,6 +147,20 @@ def test_add_refuses_a_name_taken_in_another_case_or_width(runner, store, taken)
     assert store.list_users() == before
 
 
+def test_add_refuses_a_name_taken_while_it_asked_for_the_password(runner, store, monkeypatch):
+    # Another administrator adds the name between the command's check and its write.
+    real_add_user = store.add_user
+
+    def add_user_after_another(name, password_hash):
+        real_add_user(name, "someone else's hash")
+        return real_add_user(name, password_hash)
+    monkeypatch.setattr(store, "add_user", add_user_after_another)
+    result = runner.invoke(args=["users", "add", "dave", "--password-stdin"],
+                           input="long-enough\n")
+    assert "'dave' exists already" in _one_line_failure(result)
+    assert store.get_user("dave")["password_hash"] == "someone else's hash"
+
+
 def test_add_stores_the_name_normalised(runner, client, store):
     result = runner.invoke(args=["users", "add", "Ｃａｒｏｌ", "--password-stdin"],
                            input="carol-pass\n")

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from flask_restful import fields
 from openapi_spec_validator import validate
 
 from todo import openapi, resources
@@ -112,3 +113,19 @@ def test_docs_assets_outside_the_bundle_are_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not found"}
+
+
+@pytest.mark.parametrize("field, schema", [
+    (fields.String, {"type": "string"}),
+    (fields.String(), {"type": "string"}),
+    (fields.Boolean(), {"type": "boolean"}),
+    (fields.Integer(), {"type": "integer"}),
+    (fields.Url("task", absolute=True), {"type": "string", "format": "uri"}),
+])
+def test_stock_fields_in_a_field_map_get_their_json_schema(field, schema):
+    assert openapi.field_schema(field) == schema
+
+
+def test_a_field_with_no_json_schema_fails_the_build():
+    with pytest.raises(TypeError, match="no JSON Schema"):
+        openapi.field_schema(fields.Raw())

@@ -104,9 +104,23 @@ def test_the_environment_configures_the_app(monkeypatch):
     assert app.config["AUTH_FAILURE_STATUS"] == 403
 
 
-def test_bad_settings_raise_config_error():
-    with pytest.raises(ConfigError):
-        create_app({"STORE": "memory://", "AUTH_FAILURE_STATUS": 500})
+@pytest.mark.parametrize("setting, value", [
+    ("AUTH_FAILURE_STATUS", 500),
+    ("STORE", 5),
+    ("PG_POOL_SIZE", 0),
+    ("TRUSTED_HOSTS", 5),
+    ("PROXY_FIX", "two"),
+    ("CREDENTIAL_CACHE_TTL", -1),
+    ("REGISTRATION", "sometimes"),
+    ("TOKEN_TTL", 0),
+    ("TOKEN_TTL", True),
+    ("LOGIN_FAILURES", "often"),
+    ("HASH_CONCURRENCY", 0),
+    ("RATELIMIT_STORAGE_URI", "nowhere://"),
+])
+def test_bad_settings_raise_config_error_naming_the_variable(setting, value):
+    with pytest.raises(ConfigError, match=f"^TODO_{setting} "):
+        create_app({"STORE": "memory://", setting: value})
 
 
 def gunicorn_path():

@@ -153,6 +153,21 @@ def test_a_backup_refuses_in_one_line(sqlite_url, tmp_path, target, message):
     app.extensions["todo.store"].close()
 
 
+def test_a_backup_that_fails_its_integrity_check_fails_in_one_line(sqlite_url, tmp_path,
+                                                                   monkeypatch):
+    app = make_app(sqlite_url)
+    fill(app)
+    from todo.store.sqlite import SQLiteStore
+    # Whatever damaged the copy (a disk error, say), the check of the new file finds it.
+    monkeypatch.setattr(SQLiteStore, "integrity_problems", lambda store: ["page 3 is damaged"])
+    path = str(tmp_path / "backup.sqlite")
+    result = run(app, "backup", path)
+    assert result.exit_code == 1 and one_line(result)
+    assert result.output == f"Error: the backup {path!r} fails its integrity check: " \
+                            "page 3 is damaged\n"
+    app.extensions["todo.store"].close()
+
+
 def test_a_postgresql_backup_points_to_pg_dump(postgres_url, tmp_path):
     app = make_app(postgres_url)
     result = run(app, "backup", str(tmp_path / "backup"))
@@ -242,6 +257,26 @@ def test_a_copy_to_an_unusable_url_fails_in_one_line(sqlite_url, to, message):
     result = run(app, "copy", "--to", to)
     assert result.exit_code == 1 and one_line(result)
     assert result.output.startswith(f"Error: {message}")
+    app.extensions["todo.store"].close()
+
+
+def test_a_copy_that_finds_other_counts_in_the_destination_fails(sqlite_url, tmp_path,
+                                                                  monkeypatch):
+    app = make_app(sqlite_url)
+    fill(app)
+    destination = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    from todo.store.sqlite import SQLiteStore
+    counts = SQLiteStore.row_counts
+
+    def one_task_short(store):
+        found = counts(store)
+        return {**found, "tasks": found["tasks"] - 1} if store.path.endswith("copy.sqlite") \
+            else found
+    monkeypatch.setattr(SQLiteStore, "row_counts", one_task_short)
+    result = run(app, "copy", "--to", destination)
+    assert result.exit_code == 1 and one_line(result)
+    assert result.output.startswith("Error: the copy is incomplete: 2 users, 5 tasks, 1 token "
+                                    "were copied, but the destination holds 2 users, 4 tasks")
     app.extensions["todo.store"].close()
 
 

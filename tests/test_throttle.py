@@ -295,6 +295,19 @@ def test_concurrent_registrations_hash_a_bounded_number_at_once(monkeypatch):
     assert state["most"] == 2
 
 
+def test_a_login_that_waits_too_long_for_a_hash_is_a_503_that_costs_no_slot(monkeypatch):
+    app = limited_app(LOGIN_FAILURES="1/minute", HASH_CONCURRENCY=1)
+    hashing = app.extensions["todo.hashing"]
+    monkeypatch.setattr(hashing, "wait", 0.01)
+    with hashing.turn():   # every slot is taken by someone else
+        response = get(app, WRONG)
+    assert response.status_code == 503
+    assert json.loads(response.data)["message"] == \
+        "The server is busy checking passwords; try again shortly."
+    # The password was never checked: its reserved slot was given back.
+    assert get(app, RIGHT).status_code == 200
+
+
 def test_a_request_that_waits_too_long_for_a_hash_is_a_503(monkeypatch):
     app = create_app({"STORE": "memory://", "REGISTRATION": "open", "HASH_CONCURRENCY": 1})
     hashing = app.extensions["todo.hashing"]

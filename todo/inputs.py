@@ -86,19 +86,6 @@ def text(max_length, *, strip=False, required=False, null_as=None, min_length=0,
     return validate
 
 
-def pattern(regex, message):
-    """Return a validator for a JSON string matching ``regex`` whole."""
-    compiled = re.compile(regex)
-
-    def validate(value):
-        if not isinstance(value, str):
-            raise ValueError(f"Must be a string, not {json_type(value)}")
-        if not compiled.fullmatch(value):
-            raise ValueError(message)
-        return value
-    validate.schema = {"type": "string", "pattern": f"^{regex}$"}
-    return validate
-
 
 def boolean(value):
     """Accept only JSON ``true`` and ``false``: not "false", not 1, not null."""
