@@ -122,6 +122,41 @@ def test_postgresql_pool_size_and_waits(metrics_app):
     assert value(found, "todo_db_pool_waiting_requests") == 0
 
 
+@pytest.mark.postgres
+@on_stores("postgresql")
+def test_a_request_waiting_for_a_connection_is_counted(store_url):
+    """With one connection, held elsewhere, a request waits for it: one wait, and its time."""
+    app = create_app({"TESTING": True, "STORE": store_url, "METRICS": True, "PG_POOL_SIZE": 1})
+    store = app.extensions["todo.store"]
+    store.add_user("alice", cheap_hash(PASSWORDS["alice"]))
+    client = app.test_client()
+    alice = basic("alice", PASSWORDS["alice"])
+    try:
+        assert client.get(TASKS, headers=alice).status_code == 200   # the pool is open
+        before = samples(scrape(client))
+        statuses = []
+        with store._pool.connection():   # the only one
+            waiting = threading.Thread(
+                target=lambda: statuses.append(client.get(TASKS, headers=alice).status_code))
+            waiting.start()
+            deadline = time.monotonic() + 2   # under the 3 s a request waits before a 503
+            while store.pool_stats().get("requests_waiting", 0) < 1:
+                assert time.monotonic() < deadline, store.pool_stats()
+                time.sleep(0.01)
+            time.sleep(0.1)   # a wait that takes time
+        waiting.join(timeout=10)
+        assert statuses == [200]
+        after = samples(scrape(client))
+    finally:
+        store.close()
+    def went_up(name):
+        return value(after, name) - value(before, name)
+    assert went_up("todo_db_pool_waits_total") >= 1
+    assert went_up("todo_db_pool_wait_seconds_total") >= 0.05   # it waited 0.1 s at least
+    assert value(after, "todo_db_pool_max_connections") == 1
+    assert value(after, "todo_db_pool_waiting_requests") == 0
+
+
 def test_other_stores_have_no_pool_metrics(metrics_app):
     assert "todo_db_pool" not in scrape(metrics_app.test_client())
 

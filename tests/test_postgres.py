@@ -1,5 +1,6 @@
 """What only the PostgreSQL store has to show: outages, start-up errors, migrations."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -73,6 +74,39 @@ def test_an_outage_is_503_and_service_resumes_without_a_restart(own_server):
     assert [t["title"] for t in response.get_json()["tasks"]] == ["before"]
     assert client.post(TASKS, json={"title": "after"}, headers=alice).status_code == 201
     store.close()
+
+
+@pytest.mark.slow
+def test_after_a_restart_one_request_fails_and_the_pool_replaces_the_rest(own_server):
+    """No check on checkout: a connection broken by a restart fails the request that uses it.
+
+    That failure has the pool check its idle connections (PostgresStore._failed), so
+    the others, broken by the same restart, are replaced before any request uses them.
+    """
+    size = 3
+    app = create_app({"STORE": own_server.create_database("restart"), "PG_POOL_SIZE": size})
+    store = app.extensions["todo.store"]
+    store.add_user("alice", cheap_hash("pw"))
+    client = app.test_client()
+    alice = basic("alice", "pw")
+    uri = client.post(TASKS, json={"title": "kept"}, headers=alice).get_json()["task"]["uri"]
+    try:
+        # Every connection of the pool open and idle, as after a busy moment.
+        with contextlib.ExitStack() as held:
+            for _ in range(size):
+                held.enter_context(store._pool.connection(timeout=10))
+        assert store.pool_stats()["pool_available"] == size
+
+        own_server.stop()   # clients are told, but an idle connection only learns on its next use
+        own_server.start()
+        responses = [client.get(uri, headers=alice) for _ in range(2 * size)]
+        statuses = [response.status_code for response in responses]
+        # At most the first fails (503), on the connection it had; never one per connection.
+        assert statuses in ([200] * len(statuses), [503] + [200] * (len(statuses) - 1)), statuses
+        if statuses[0] == 503:
+            assert "not reachable" in responses[0].get_json()["message"]
+    finally:
+        store.close()
 
 
 def test_the_schema_version_is_recorded(postgres):

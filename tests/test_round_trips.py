@@ -22,6 +22,9 @@ pytestmark = pytest.mark.postgres
 EXPECTED = {"GET one": 2, "POST": 2, "PUT": 2}
 # What the server writes for each statement it runs, simple or extended protocol.
 _STATEMENT = re.compile(r"LOG:  (statement|execute [^:]*): ")
+# A statement psycopg prepared runs under its name; an unprepared one is
+# "execute <unnamed>" (extended protocol) or "statement" (simple protocol).
+_PREPARED = re.compile(r"LOG:  execute _pg3_\d+: ")
 
 
 @pytest.fixture
@@ -48,21 +51,37 @@ def counted(postgres):
     app.extensions["todo.store"].close()
 
 
-def test_each_request_sends_no_more_statements_than_store_calls(counted):
-    client, statements = counted
+def warmed_requests(client):
+    """GET one, POST and PUT of alice's, after enough of each that psycopg prepared them."""
     alice = basic("alice", "pw")
-    # Warm: the pool has its connection, and psycopg has prepared what repeats.
+    # Warm: the pool has its connections, and psycopg has prepared what repeats.
     for _ in range(6):
         uri = client.post(TASKS, json={"title": "warm"}, headers=alice).get_json()["task"]["uri"]
         client.get(uri, headers=alice)
         client.put(uri, json={"done": True}, headers=alice)
-    requests = {
+    return {
         "GET one": lambda: client.get(uri, headers=alice),
         "POST": lambda: client.post(TASKS, json={"title": "counted"}, headers=alice),
         "PUT": lambda: client.put(uri, json={"title": "changed"}, headers=alice),
     }
+
+
+def test_each_request_sends_no_more_statements_than_store_calls(counted):
+    client, statements = counted
+    requests = warmed_requests(client)
     counts = {name: statements(request) for name, request in requests.items()}
     assert {name: len(sent) for name, sent in counts.items()} == EXPECTED, counts
+
+
+def test_each_statement_runs_prepared(counted):
+    """Prepared statements: the server parses and plans each SQL text once per connection."""
+    client, statements = counted
+    requests = warmed_requests(client)
+    for name, request in requests.items():
+        sent = statements(request)
+        assert sent, name
+        unprepared = [line for line in sent if not _PREPARED.search(line)]
+        assert unprepared == [], name
 
 
 def test_todo_pg_pool_size_bounds_each_process_pool(postgres, monkeypatch):
