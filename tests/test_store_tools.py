@@ -208,6 +208,58 @@ def test_a_copy_sqlite_to_postgresql_to_sqlite_answers_the_same(sqlite_url, post
     store.close()
 
 
+# Texts in mixed case, with letters beyond ASCII: a store searches and sorts them by their
+# lowered keys, which a copy into SQLite must write beside them (title_key, description_key).
+SEARCHED = [("École du soir", "CAFÉ au lait"), ("écrire une lettre", ""),
+            ("Über den Berg", "mit der BAHN"), ("über alles", "Café noir"),
+            ("ÜBUNG macht den Meister", ""), ("Buy bread", "and écrevisses"),
+            ("buy Éclairs", ""), ("Zebra crossing", "über die Straße"), ("apple pie", "")]
+SEARCHES = [
+    {"q": "café"}, {"q": "ÉCR"}, {"q": "über"}, {"q": "Bahn"}, {"q": "é"},
+    {"startswith": "é"}, {"startswith": "ÉCOLE"}, {"startswith": "über"},
+    {"startswith": "Ü"}, {"startswith": "BUY"}, {"startswith": "buy é", "q": "clair"},
+    {"q": "über", "startswith": "ü"}, {},
+]
+
+
+def searched(store, user_id):
+    """Return the store's answers to SEARCHES for the user, each sorted by title."""
+    return [store.find_tasks(user_id, sort=[("title", False)], **query) for query in SEARCHES]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source, destination", [("sqlite", "postgresql"),
+                                                 ("postgresql", "sqlite")])
+def test_a_copy_keeps_search_and_sort_by_title_working(sqlite_url, postgres_url, source,
+                                                       destination):
+    urls = {"sqlite": sqlite_url, "postgresql": postgres_url}
+    app = make_app(urls[source])
+    store = app.extensions["todo.store"]
+    users = [store.add_user(name, cheap_hash(password))["id"]
+             for name, password in PASSWORDS.items()]
+    for user in users:
+        for title, description in SEARCHED:
+            store.add_task(user, title, description)
+    # A changed title and description are searched and sorted by their new keys.
+    changed = store.add_task(users[0], "placeholder")
+    store.update_task(users[0], changed["id"], {"title": "ÉTÉ indien",
+                                                "description": "Über Nacht"})
+    before = {user: searched(store, user) for user in users}
+    # Every search finds something, and titles sort lowered, by code point: the answers
+    # compared below are not empty, nor in id order.
+    assert all(page[1] for page in before[users[0]])
+    assert [task["title"] for task in before[users[0]][-1][0]] == [
+        "apple pie", "Buy bread", "buy Éclairs", "Zebra crossing", "École du soir",
+        "écrire une lettre", "ÉTÉ indien", "über alles", "Über den Berg",
+        "ÜBUNG macht den Meister"]
+    result = run(app, "copy", "--to", urls[destination])
+    assert result.exit_code == 0, result.output
+    store.close()
+    copied = open_store(urls[destination])
+    assert {user: searched(copied, user) for user in users} == before
+    copied.close()
+
+
 def test_a_copy_between_memory_and_sql_keeps_every_row(sqlite_url):
     memory = MemoryStore()
     user = memory.add_user("alice", "hash")["id"]
