@@ -114,7 +114,8 @@ def profile_apps(args, folder):
         store = open_store(urls[0])
         seed(store, 1000)
         store.close()
-    apps = {"todo": create_app({"STORE": urls[0]}),
+    # The access log off, as in benchmarks.run: the twin logs nothing.
+    apps = {"todo": create_app({"STORE": urls[0], "LOG_LEVEL": "WARNING"}),
             "plain Flask": create_baseline_app(urls[1])}
     if args.store == "memory":
         for app in apps.values():
