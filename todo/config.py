@@ -5,6 +5,7 @@ import re
 
 from limits import parse_many
 from limits.storage import storage_from_string
+from werkzeug.security import generate_password_hash
 
 
 class ConfigError(Exception):
@@ -65,8 +66,9 @@ DEFAULTS = {
 }
 
 
-# The methods werkzeug's generate_password_hash makes: scrypt's N is a power of 2.
-_HASH_METHOD = re.compile(r"scrypt(:(?P<n>[1-9][0-9]*):[1-9][0-9]*:[1-9][0-9]*)?"
+# The methods taken: scrypt, or PBKDF2 over SHA-256 or SHA-512 (werkzeug makes others,
+# weaker ones too). Whether werkzeug and OpenSSL can make the hash is then tried once.
+_HASH_METHOD = re.compile(r"scrypt(:[1-9][0-9]*:[1-9][0-9]*:[1-9][0-9]*)?"
                           r"|pbkdf2(:sha(256|512)(:[1-9][0-9]*)?)?")
 
 
@@ -132,12 +134,16 @@ def check(config):
     concurrency = config["HASH_CONCURRENCY"]
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ConfigError(f"TODO_HASH_CONCURRENCY must be a whole number from 1, not {concurrency!r}")
-    method = isinstance(config["PASSWORD_HASH"], str) \
-        and _HASH_METHOD.fullmatch(config["PASSWORD_HASH"])
-    n = int(method["n"]) if method and method["n"] else 2
-    if not method or n < 2 or n & (n - 1):
+    method = config["PASSWORD_HASH"]
+    if not isinstance(method, str) or not _HASH_METHOD.fullmatch(method):
         raise ConfigError(f"TODO_PASSWORD_HASH must be scrypt, scrypt:N:r:p or "
-                          f"pbkdf2:sha256:ITERATIONS, not {config['PASSWORD_HASH']!r}")
+                          f"pbkdf2:sha256:ITERATIONS, not {method!r}")
+    try:
+        # Once, here, rather than as a 500 at the first login: scrypt wants N a power of
+        # 2 and its memory (128·N·r, werkzeug's bound) within reach; PBKDF2 a count that fits.
+        generate_password_hash("", method=method)
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(f"TODO_PASSWORD_HASH {method!r} cannot make a hash: {exc}") from None
     try:
         storage_from_string(config["RATELIMIT_STORAGE_URI"])
     except Exception as exc:   # limits raises ConfigurationError, or ImportError for a missing driver

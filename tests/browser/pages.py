@@ -3,10 +3,9 @@ API requests. Fixtures live in conftest.py; tests import these plain names from 
 
 import os
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - depends on the machine; conftest skips the tests
-    expect = None
+# playwright and pytest-playwright come with the test extra; without Chromium,
+# conftest.py skips the browser tests (and fails them under CI=true).
+from playwright.sync_api import expect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "axe-core", "axe.min.js")
