@@ -36,10 +36,18 @@ def create_app(test_config=None, clock=system_clock):
     # Outside the Api's resources too (the web client's files), every failure is JSON.
     errors.init_app(app)
 
+    # Its first hash is made now, before the store opens: a method werkzeug or OpenSSL
+    # cannot hash with (scrypt wants N a power of 2 and its memory within werkzeug's
+    # bound) stops the start, with nothing left open, rather than a first login.
+    method = app.config["PASSWORD_HASH"]
+    try:
+        hashing = app.extensions["todo.hashing"] = PasswordHashing(
+            app.config["HASH_CONCURRENCY"], method=method)
+    except (ValueError, OverflowError) as exc:
+        raise config.ConfigError(f"TODO_PASSWORD_HASH {method!r} cannot make a hash: "
+                                 f"{exc}") from None
     store = open_store(app.config["STORE"], pg_pool_size=app.config["PG_POOL_SIZE"])
     app.extensions["todo.store"] = store
-    hashing = app.extensions["todo.hashing"] = PasswordHashing(app.config["HASH_CONCURRENCY"],
-                                                               method=app.config["PASSWORD_HASH"])
     # One clock for tokens, the credential cache and the throttle (todo.clock).
     app.extensions["todo.clock"] = clock
     # Bounds on guessing and on registrations; an empty setting turns one off.

@@ -5,7 +5,6 @@ import re
 
 from limits import parse_many
 from limits.storage import storage_from_string
-from werkzeug.security import generate_password_hash
 
 
 class ConfigError(Exception):
@@ -67,7 +66,8 @@ DEFAULTS = {
 
 
 # The methods taken: scrypt, or PBKDF2 over SHA-256 or SHA-512 (werkzeug makes others,
-# weaker ones too). Whether werkzeug and OpenSSL can make the hash is then tried once.
+# weaker ones too). Whether werkzeug and OpenSSL can hash with it, create_app finds out
+# by the first hash it makes.
 _HASH_METHOD = re.compile(r"scrypt(:[1-9][0-9]*:[1-9][0-9]*:[1-9][0-9]*)?"
                           r"|pbkdf2(:sha(256|512)(:[1-9][0-9]*)?)?")
 
@@ -138,12 +138,6 @@ def check(config):
     if not isinstance(method, str) or not _HASH_METHOD.fullmatch(method):
         raise ConfigError(f"TODO_PASSWORD_HASH must be scrypt, scrypt:N:r:p or "
                           f"pbkdf2:sha256:ITERATIONS, not {method!r}")
-    try:
-        # Once, here, rather than as a 500 at the first login: scrypt wants N a power of
-        # 2 and its memory (128·N·r, werkzeug's bound) within reach; PBKDF2 a count that fits.
-        generate_password_hash("", method=method)
-    except (ValueError, OverflowError) as exc:
-        raise ConfigError(f"TODO_PASSWORD_HASH {method!r} cannot make a hash: {exc}") from None
     try:
         storage_from_string(config["RATELIMIT_STORAGE_URI"])
     except Exception as exc:   # limits raises ConfigurationError, or ImportError for a missing driver

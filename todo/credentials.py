@@ -45,7 +45,10 @@ class PasswordHashing:
         self._slots = threading.BoundedSemaphore(concurrency)
         self.wait = wait
         self.method = method
-        self._dummy_hash = None
+        # What an unknown user's password is checked against, made now rather than by a
+        # first request; a method werkzeug cannot hash with raises ValueError (or
+        # OverflowError) here.
+        self._dummy_hash = generate_password_hash(secrets.token_urlsafe(), method=method)
 
     def hash(self, password):
         """Return a salted hash of ``password``, by this hashing's method."""
@@ -57,8 +60,6 @@ class PasswordHashing:
         if password_hash is None:
             # Unknown user: spend the same time as a wrong password, so the answer's
             # timing does not reveal which usernames exist.
-            if self._dummy_hash is None:
-                self._dummy_hash = self.hash(secrets.token_urlsafe())
             self.check(self._dummy_hash, password)
             return False
         with self.turn():
@@ -75,9 +76,9 @@ class PasswordHashing:
             self._slots.release()
 
 
-def hash_password(password, method=DEFAULT_METHOD):
-    """Return a salted hash of ``password``, outside any bound (the benchmarks' seeds)."""
-    return generate_password_hash(password, method=method)
+def hash_password(password):
+    """Return a salted scrypt hash of ``password``, outside any bound (the benchmarks' seeds)."""
+    return generate_password_hash(password, method=DEFAULT_METHOD)
 
 
 class VerifiedCredentials:

@@ -9,6 +9,9 @@ from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, 
 # How many groups of clashing usernames a failed migration names (one line, bounded).
 _CLASHES_SHOWN = 10
 TASK_COLUMNS = "id, title, description, done, version"
+# The texts a dialect with stored_keys keeps lowered beside them, as <name>_key.
+KEYED_TEXTS = ("title", "description")
+KEY_COLUMNS = "".join(f", {name}_key" for name in KEYED_TEXTS)
 # What _refused_by() answers: which constraint refused a statement.
 UNIQUE, FOREIGN_KEY = "unique", "foreign key"
 
@@ -62,9 +65,9 @@ class Statements:
         self.task_counts = f"SELECT task_count, done_count FROM users WHERE id = {p}"
         self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
         self.task_version = f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
-        keys = ", title_key, description_key" if dialect.stored_keys else ""
+        keys, keyed = (KEY_COLUMNS, len(KEYED_TEXTS)) if dialect.stored_keys else ("", 0)
         self.add_task = (f"INSERT INTO tasks (user_id, title, description, done{keys}) "
-                         f"VALUES ({', '.join([p] * (6 if keys else 4))}) RETURNING id")
+                         f"VALUES ({', '.join([p] * (4 + keyed))}) RETURNING id")
         self.delete_task = f"DELETE FROM tasks WHERE id = {p} AND user_id = {p}"
 
 
@@ -280,16 +283,20 @@ class SQLStore(TaskStore):
         rows = self._query(self.sql.task, (task_id, user_id))
         return _task(rows[0]) if rows else None
 
-    def _keys(self, title, description):
-        """The lowered texts a task's row keeps beside its texts, if the dialect stores them."""
-        return (title.lower(), description.lower()) if self.dialect.stored_keys else ()
+    def _keys(self, texts):
+        """The lowered copies of ``texts``' title and description that a row keeps beside
+        them ({"title_key": ...}), where the dialect stores them; else {}."""
+        if not self.dialect.stored_keys:
+            return {}
+        return {f"{name}_key": texts[name].lower() for name in KEYED_TEXTS if name in texts}
 
     def add_task(self, user_id, title, description="", done=False):
         """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
         try:
             rows, _ = self._write(self.sql.add_task,
                                   (user_id, title, description, done,
-                                   *self._keys(title, description)))
+                                   *self._keys({"title": title,
+                                                "description": description}).values()))
         except self.integrity_error as exc:
             if self._refused_by(exc) != FOREIGN_KEY:
                 raise
@@ -305,12 +312,8 @@ class SQLStore(TaskStore):
         if not 0 <= task_id <= MAX_ID:
             return None
         p = self.dialect.param
-        values = dict(changes)
-        if self.dialect.stored_keys:
-            for column in ("title", "description"):
-                if column in changes:
-                    values[column + "_key"] = changes[column].lower()
-        # Column names come from TASK_CHANGES only, never from the caller's text.
+        values = {**changes, **self._keys(changes)}
+        # Column names come from TASK_CHANGES (and their keys) only, never from the caller.
         columns = sorted(values)
         assignments = "".join(f"{c} = {p}, " for c in columns)
         required, required_params = self._versions_clause(versions)
@@ -396,12 +399,12 @@ class SQLStore(TaskStore):
                 f"VALUES ({p}, {p}, {p}, {p})",
                 [(u["id"], u["username"], usernames.key(u["username"]), u["password_hash"])
                  for u in rows["users"]])
-            keys = ", title_key, description_key" if self.dialect.stored_keys else ""
+            keys, keyed = (KEY_COLUMNS, len(KEYED_TEXTS)) if self.dialect.stored_keys else ("", 0)
             db.executemany(
                 f"INSERT INTO tasks (id, user_id, title, description, done, version{keys})"
-                f"{self.keep_ids} VALUES ({', '.join([p] * (8 if keys else 6))})",
+                f"{self.keep_ids} VALUES ({', '.join([p] * (6 + keyed))})",
                 [(t["id"], t["user_id"], t["title"], t["description"], t["done"], t["version"],
-                  *self._keys(t["title"], t["description"]))
+                  *self._keys(t).values())
                  for t in rows["tasks"]])
             db.executemany(f"INSERT INTO tokens (token_hash, user_id, expires_at) "
                            f"VALUES ({p}, {p}, {p})",
