@@ -11,6 +11,7 @@ from servers import free_port
 from support import ROOT
 from todo import create_app
 from todo.store import DuplicateUser, StoreConfigError, open_store
+from todo.store.ordering import GAP
 
 # The schema version before usernames had keys (MIGRATIONS[3] adds them).
 BEFORE_KEYS = 3
@@ -201,8 +202,9 @@ def test_the_list_indexes_migration_counts_and_indexes_the_tasks_there_are(backe
         database.execute("INSERT INTO tasks (user_id, title, description, done) "
                          "VALUES (?, ?, ?, ?)", (owner, title, description, done))
         task_id = database.execute("SELECT max(id) FROM tasks")[0][0]
+        # The later migration to task order gives them their id order.
         kept.append({"id": task_id, "title": title, "description": description,
-                     "done": done, "version": 1})
+                     "done": done, "order": task_id * GAP, "version": 1})
     store = open_store(url)
     try:
         assert store.schema_version == module.SCHEMA_VERSION > BEFORE_LIST_INDEXES
@@ -229,5 +231,41 @@ def test_pg_trgm_missing_leaves_q_working(postgres, monkeypatch, caplog):
         owner = store.add_user("owner", "h")["id"]
         task = store.add_task(owner, "Learn Python")
         assert store.find_tasks(owner, q="python") == ([task], 1)
+    finally:
+        store.close()
+
+
+# The schema versions before task order (each backend's last migration).
+BEFORE_ORDER = {"sqlite": 5, "postgresql": 6}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_order_migration_keeps_each_list_in_id_order(backend, request, tmp_path,
+                                                         monkeypatch):
+    if backend == "sqlite":
+        from todo.store import sqlite as module
+        url = f"sqlite:///{tmp_path}/old.sqlite"
+    else:
+        from todo.store import postgres as module
+        url = request.getfixturevalue("postgres").create_database(f"order_{os.getpid()}")
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "SCHEMA_VERSION", BEFORE_ORDER[backend])
+        old = open_store(url)
+        owners = [old.add_user(name, "h")["id"] for name in ("ann", "ben")]
+        old.close()
+    # Two lists, interleaved, as that release wrote them, through the driver alone.
+    database = OldDatabase(backend, url, module)
+    for n in range(6):
+        database.execute("INSERT INTO tasks (user_id, title) VALUES (?, ?)",
+                         (owners[n % 2], f"Task {n}"))
+    store = open_store(url)
+    try:
+        assert store.schema_version == module.SCHEMA_VERSION == BEFORE_ORDER[backend] + 1
+        for owner in owners:
+            by_id = store.list_tasks(owner)
+            by_order = store.find_tasks(owner, sort=[("order", False)])[0]
+            assert by_order == by_id
+            assert [t["order"] for t in by_id] == [t["id"] * GAP for t in by_id]
+            assert store.add_task(owner, "New")["order"] == by_id[-1]["order"] + GAP
     finally:
         store.close()

@@ -7,6 +7,7 @@ import pytest
 
 from support import SHARED_STORES, on_stores
 from todo.store import DuplicateUser, NoSuchUser, StoreConfigError, open_store, sqlite_path
+from todo.store.ordering import GAP
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_tasks_and_tokens_of_a_missing_user_are_refused(any_store):
 def test_a_new_task_has_defaults_and_version_one(any_store, owner):
     task = any_store.add_task(owner, "Read a book")
     assert task == {"id": task["id"], "title": "Read a book", "description": "",
-                    "done": False, "version": 1}
+                    "done": False, "order": GAP, "version": 1}
     assert any_store.get_task(owner, task["id"]) == task
 
 

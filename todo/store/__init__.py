@@ -2,12 +2,13 @@
 
 from urllib.parse import urlsplit
 
-from todo.store.base import (DEFAULT_SORT, SORT_KEYS, DuplicateUser, NoSuchUser,
-                             StoreConfigError, StoreError, StoreUnavailable, TaskStore,
-                             VersionMismatch)
+from todo.store.base import (DEFAULT_SORT, SORT_KEYS, DuplicateUser, NoSuchNeighbour,
+                             NoSuchUser, StoreConfigError, StoreError, StoreUnavailable,
+                             TaskStore, VersionMismatch)
 
 __all__ = ["open_store", "sqlite_path", "TaskStore", "StoreError", "StoreConfigError",
-           "StoreUnavailable", "DuplicateUser", "NoSuchUser", "VersionMismatch", "SORT_KEYS",
+           "StoreUnavailable", "DuplicateUser", "NoSuchNeighbour", "NoSuchUser", "VersionMismatch",
+           "SORT_KEYS",
            "DEFAULT_SORT"]
 
 SCHEMES = "memory://, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user:pass@host/db"

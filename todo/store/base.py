@@ -35,14 +35,23 @@ class VersionMismatch(StoreError):
     """The task exists, but its version is not one the caller required."""
 
 
+class NoSuchNeighbour(StoreError):
+    """A move named, as the task to go ``side`` of ("before" or "after"), none of the owner's."""
+
+    def __init__(self, side, task_id):
+        super().__init__(f"no task {task_id} to move {side}")
+        self.side = side
+
+
 # What a caller may change with update_task().
-TASK_CHANGES = frozenset(("title", "description", "done"))
+TASK_CHANGES = frozenset(("title", "description", "done", "order"))
 # SQL databases keep ids as signed 64-bit integers: a larger id names no task
 # (and must not reach the database, which would refuse to compare it).
 MAX_ID = 2**63 - 1
 # What find_tasks() sorts by: (key, descending) pairs, applied in order, with
-# id as the last tie-breaker.  Titles sort case-insensitively.
-SORT_KEYS = ("id", "title", "done")
+# id as the last tie-breaker.  Titles sort case-insensitively; order is the list's own
+# (todo.store.ordering).
+SORT_KEYS = ("id", "title", "done", "order")
 DEFAULT_SORT = (("id", False),)
 
 
@@ -65,7 +74,8 @@ class TaskStore(ABC):
     by ``usernames.key`` (case-insensitively): ``get_user("MIGUEL")`` is miguel.
     A name that no backend can store (see ``storable``) names nobody.
 
-    Tasks are dicts ``{"id", "title", "description", "done", "version"}``.  Every task call
+    Tasks are dicts ``{"id", "title", "description", "done", "order", "version"}``.  A list
+    is in (order, id) order when sorted by ``order`` (todo.store.ordering).  Every task call
     names the owner, and a task that belongs to somebody else is treated
     exactly like a task that does not exist.  Ids are never reused, and
     ``version`` starts at 1 and grows by one with every update.
@@ -149,8 +159,12 @@ class TaskStore(ABC):
         """Return the user's task with this id, or None."""
 
     @abstractmethod
-    def add_task(self, user_id, title, description="", done=False):
-        """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
+    def add_task(self, user_id, title, description="", done=False, order=None):
+        """Create a task for the user and return it; raise NoSuchUser if there is no such user.
+
+        Without an ``order`` it goes last: ordering.GAP above the highest order it holds
+        (the memory store: has held).
+        """
 
     @abstractmethod
     def update_task(self, user_id, task_id, changes, versions=None):
@@ -168,12 +182,28 @@ class TaskStore(ABC):
         ``versions`` works as for update_task().
         """
 
+    @abstractmethod
+    def move_task(self, user_id, task_id, *, before=None, after=None, versions=None):
+        """Put the task just before task ``before``, or just after task ``after``; return it.
+
+        Return None if there is no such task; raise NoSuchNeighbour if the other
+        task is not the user's.  It writes the moved task, and only when its
+        neighbours leave no room a few of them too (ordering.plan_move), in one
+        transaction that no other move of the same list interleaves with.
+        ``versions`` works as for update_task(); a task already there (or moved next
+        to itself) is unchanged.
+        """
+
+    @abstractmethod
+    def delete_tasks(self, user_id):
+        """Delete every task of the user's; return how many there were."""
+
     def close(self):
         """Release connections; the store must not be used afterwards."""
 
     # -- backups and moving stores (todo.store.transfer) ----------------------
     # Rows in plain dicts: users {"id", "username", "password_hash"}, tasks
-    # {"id", "user_id", "title", "description", "done", "version"}, tokens
+    # {"id", "user_id", "title", "description", "done", "order", "version"}, tokens
     # {"token_hash", "user_id", "expires_at"}; "ids" is the highest id each of
     # "users" and "tasks" has ever handed out (0 for none), deleted rows included.
 

@@ -4,11 +4,12 @@ import itertools
 import threading
 
 from todo import usernames
-from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, TaskStore, VersionMismatch, storable)
+from todo.store import ordering
+from todo.store.base import (DEFAULT_SORT, TASK_CHANGES, DuplicateUser, NoSuchNeighbour,
+                             NoSuchUser, StoreConfigError, TaskStore, VersionMismatch, storable)
 
 _SORT_VALUE = {"id": lambda t: t["id"], "title": lambda t: t["title"].lower(),
-               "done": lambda t: t["done"]}
+               "done": lambda t: t["done"], "order": lambda t: t["order"]}
 
 
 class MemoryStore(TaskStore):
@@ -20,6 +21,7 @@ class MemoryStore(TaskStore):
         self._owned = {}          # owner id -> {task id: task}, insertion = id order
         self._tokens = {}         # token hash -> (user id, expires at)
         self._names = {}          # user id -> usernames.key(username)
+        self._tops = {}           # owner id -> the highest order their list has held
         self._next_user_id = 1
         self._next_task_id = 1
 
@@ -67,6 +69,7 @@ class MemoryStore(TaskStore):
                 return False
             del self._owned[user["id"]]
             del self._names[user["id"]]
+            self._tops.pop(user["id"], None)
             self._revoke_tokens(user["id"])
             return True
 
@@ -122,16 +125,24 @@ class MemoryStore(TaskStore):
             task = self._owned.get(user_id, {}).get(task_id)
             return dict(task) if task else None
 
-    def add_task(self, user_id, title, description="", done=False):
+    def add_task(self, user_id, title, description="", done=False, order=None):
         with self._lock:
             owned = self._owned.get(user_id)
             if owned is None:
                 raise NoSuchUser(user_id)
-            task = {"id": self._next_task_id, "title": title,
-                    "description": description, "done": done, "version": 1}
+            if order is None:
+                # The highest order the list has held, kept as tasks come (a scan
+                # would cost the list): above every task, so last.
+                order = ordering.next_order(self._tops.get(user_id))
+            self._note_order(user_id, order)
+            task = {"id": self._next_task_id, "title": title, "description": description,
+                    "done": done, "order": order, "version": 1}
             self._next_task_id += 1
             owned[task["id"]] = task
             return dict(task)
+
+    def _note_order(self, user_id, order):
+        self._tops[user_id] = max(order, self._tops.get(user_id, order))
 
     def update_task(self, user_id, task_id, changes, versions=None):
         unknown = set(changes) - TASK_CHANGES
@@ -145,6 +156,8 @@ class MemoryStore(TaskStore):
                 raise VersionMismatch(task_id)
             task.update(changes)
             task["version"] += 1
+            if "order" in changes:
+                self._note_order(user_id, changes["order"])
             return dict(task)
 
     def delete_task(self, user_id, task_id, versions=None):
@@ -157,6 +170,41 @@ class MemoryStore(TaskStore):
                 raise VersionMismatch(task_id)
             del owned[task_id]
             return True
+
+    def move_task(self, user_id, task_id, *, before=None, after=None, versions=None):
+        with self._lock:
+            owned = self._owned.get(user_id, {})
+            task = owned.get(task_id)
+            if task is None:
+                return None
+            if versions is not None and task["version"] not in versions:
+                raise VersionMismatch(task_id)
+            side, other_id = ("before", before) if before is not None else ("after", after)
+            other = owned.get(other_id)
+            if other is None:
+                raise NoSuchNeighbour(side, other_id)
+            if other is task:
+                return dict(task)   # next to itself: where it is
+            spot = (other["order"], other["id"])
+            # The list in (order, id) order, without the moved task: cut at the spot.
+            keys = sorted((t["order"], t["id"]) for t in owned.values() if t is not task)
+            cut = keys.index(spot) + (side == "after")
+            sides = {ordering.BELOW: keys[:cut][::-1], ordering.ABOVE: keys[cut:]}
+            plan = ordering.plan_move((task["order"], task_id),
+                                      lambda where, limit: sides[where][:limit])
+            for moved_id, order in plan:
+                owned[moved_id]["order"] = order
+                owned[moved_id]["version"] += 1
+                self._note_order(user_id, order)
+            return dict(task)
+
+    def delete_tasks(self, user_id):
+        with self._lock:
+            owned = self._owned.get(user_id, {})
+            count = len(owned)
+            owned.clear()
+            self._tops.pop(user_id, None)
+            return count
 
     # -- backups and moving stores (todo.store.transfer) ----------------------
 
@@ -185,8 +233,11 @@ class MemoryStore(TaskStore):
                 self._names[user["id"]] = key
                 self._owned[user["id"]] = {}
             for task in rows["tasks"]:
-                self._owned[task["user_id"]][task["id"]] = {
-                    k: task[k] for k in ("id", "title", "description", "done", "version")}
+                owner = task["user_id"]
+                self._note_order(owner, task["order"])
+                self._owned[owner][task["id"]] = {
+                    k: task[k] for k in ("id", "title", "description", "done", "order",
+                                         "version")}
             for token in rows["tokens"]:
                 self._tokens[token["token_hash"]] = (token["user_id"], token["expires_at"])
             self._next_user_id = 1 + max(self._next_user_id - 1, rows["ids"]["users"],

@@ -8,6 +8,7 @@ import psycopg
 from psycopg.errors import ForeignKeyViolation, IntegrityError, UniqueViolation
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from todo.store import ordering
 from todo.store.base import StoreConfigError, StoreUnavailable
 from todo.store.sql import FOREIGN_KEY, UNIQUE, Dialect, SQLStore, keyed_usernames, migrate
 
@@ -135,6 +136,12 @@ MIGRATIONS = (
     """,
     # q= by trigram indexes (pg_trgm, which LIKE uses).
     _trigram_indexes,
+    # Each task's place in its list: existing tasks keep their id order (todo.store.ordering).
+    f"""
+    ALTER TABLE tasks ADD COLUMN position bigint NOT NULL DEFAULT 0;
+    UPDATE tasks SET position = least(id, {ordering.MAX_ORDER // ordering.GAP}) * {ordering.GAP};
+    CREATE INDEX tasks_by_position ON tasks (user_id, position, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -151,7 +158,8 @@ def _contains(needle):
 
 DIALECT = Dialect(param="%s", lowered_title="lower(title)",
                   title_order='lower(title) COLLATE "C"',
-                  contains=_contains)
+                  contains=_contains,
+                  lock_list="SELECT id FROM users WHERE id = %s FOR UPDATE")
 _CONNECT_TIMEOUT_S = 5
 # Connections per process: a sync worker uses one at a time, so 2 leave one spare
 # (a thread that scrapes metrics, a health check); raise it for threaded workers.

@@ -3,12 +3,16 @@
 from dataclasses import dataclass
 
 from todo import usernames
-from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser, NoSuchUser,
-                             StoreConfigError, TaskStore, VersionMismatch, storable)
+from todo.store import ordering
+from todo.store.base import (DEFAULT_SORT, MAX_ID, TASK_CHANGES, DuplicateUser,
+                             NoSuchNeighbour, NoSuchUser, StoreConfigError, TaskStore,
+                             VersionMismatch, storable)
 
 # How many groups of clashing usernames a failed migration names (one line, bounded).
 _CLASHES_SHOWN = 10
-TASK_COLUMNS = "id, title, description, done, version"
+# A task's order is kept in the column position (ORDER is a word of SQL's own).
+TASK_COLUMNS = "id, title, description, done, version, position"
+COLUMN_OF = {"order": "position"}
 # The texts a dialect with stored_keys keeps lowered beside them, as <name>_key.
 KEYED_TEXTS = ("title", "description")
 KEY_COLUMNS = "".join(f", {name}_key" for name in KEYED_TEXTS)
@@ -27,6 +31,9 @@ class Dialect:
     # contains the lowered needle, through the database's own text index where it has one.
     contains: object
     no_limit: object = None  # the LIMIT that means all rows
+    # What makes a move's transaction the only one moving tasks of a list (its user's
+    # row, locked), where BEGIN does not already serialise every writer; None there.
+    lock_list: str = None
     # True: tasks keep their lowered texts in columns of their own (title_key,
     # description_key), which the store writes beside the texts, so that the indexes
     # on them need no function of the app's own in the schema.
@@ -66,8 +73,26 @@ class Statements:
         self.task = f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = {p} AND user_id = {p}"
         self.task_version = f"SELECT version FROM tasks WHERE id = {p} AND user_id = {p}"
         keys, keyed = (KEY_COLUMNS, len(KEYED_TEXTS)) if dialect.stored_keys else ("", 0)
-        self.add_task = (f"INSERT INTO tasks (user_id, title, description, done{keys}) "
-                         f"VALUES ({', '.join([p] * (4 + keyed))}) RETURNING id")
+        # Without an order given, the task goes last: GAP above the list's highest order
+        # (read through tasks_by_position), or the top of the range (ordering.next_order).
+        top, gap = ordering.MAX_ORDER, ordering.GAP
+        last = (f"(SELECT CASE WHEN max(position) IS NULL THEN {gap} "
+                f"WHEN max(position) > {top - gap} THEN {top} ELSE max(position) + {gap} END "
+                f"FROM tasks WHERE user_id = {p})")
+        self.add_task = (f"INSERT INTO tasks (user_id, title, description, done, position{keys}) "
+                         f"VALUES ({p}, {p}, {p}, {p}, coalesce({p}, {last})"
+                         f"{f', {p}' * keyed}) RETURNING id, position")
+        self.task_key = f"SELECT position, id FROM tasks WHERE id = {p} AND user_id = {p}"
+        # The tasks on either side of a spot (a move's neighbours), nearest first.
+        near = ("SELECT position, id FROM tasks WHERE user_id = {p} AND id <> {p} "
+                "AND (position, id) {op} ({p}, {p}) ORDER BY {order} LIMIT {p}")
+        self.tasks_below = {op: near.format(p=p, op=op, order="position DESC, id DESC")
+                            for op in ("<", "<=")}
+        self.tasks_above = {op: near.format(p=p, op=op, order="position, id")
+                            for op in (">", ">=")}
+        self.set_position = (f"UPDATE tasks SET position = {p}, version = version + 1 "
+                             f"WHERE id = {p} AND user_id = {p}")
+        self.delete_tasks = f"DELETE FROM tasks WHERE user_id = {p}"
         self.delete_task = f"DELETE FROM tasks WHERE id = {p} AND user_id = {p}"
 
 
@@ -111,7 +136,7 @@ def prefix_end(prefix):
 
 def task_order(dialect, sort, backwards=False):
     """Return the ORDER BY clause of (key, descending) pairs, id breaking ties (``backwards``: reversed)."""
-    columns = {"id": "id", "title": dialect.title_order, "done": "done"}
+    columns = {"id": "id", "title": dialect.title_order, "done": "done", "order": "position"}
     terms = [columns[key] + (" DESC" if descending != backwards else "")
              for key, descending in sort]
     if not any(key == "id" for key, _ in sort):
@@ -122,7 +147,7 @@ def task_order(dialect, sort, backwards=False):
 def _task(row):
     # bool(): SQLite keeps done as an integer.
     return {"id": row[0], "title": row[1], "description": row[2], "done": bool(row[3]),
-            "version": row[4]}
+            "order": row[5], "version": row[4]}
 
 
 def _user(row):
@@ -290,11 +315,11 @@ class SQLStore(TaskStore):
             return {}
         return {f"{name}_key": texts[name].lower() for name in KEYED_TEXTS if name in texts}
 
-    def add_task(self, user_id, title, description="", done=False):
+    def add_task(self, user_id, title, description="", done=False, order=None):
         """Create a task for the user and return it; raise NoSuchUser if there is no such user."""
         try:
             rows, _ = self._write(self.sql.add_task,
-                                  (user_id, title, description, done,
+                                  (user_id, title, description, done, order, user_id,
                                    *self._keys({"title": title,
                                                 "description": description}).values()))
         except self.integrity_error as exc:
@@ -302,7 +327,7 @@ class SQLStore(TaskStore):
                 raise
             raise NoSuchUser(user_id) from None
         return {"id": rows[0][0], "title": title, "description": description,
-                "done": bool(done), "version": 1}
+                "done": bool(done), "order": rows[0][1], "version": 1}
 
     def update_task(self, user_id, task_id, changes, versions=None):
         """Apply ``changes`` (a subset of TASK_CHANGES) and return the task, or None."""
@@ -312,7 +337,8 @@ class SQLStore(TaskStore):
         if not 0 <= task_id <= MAX_ID:
             return None
         p = self.dialect.param
-        values = {**changes, **self._keys(changes)}
+        values = {COLUMN_OF.get(name, name): value
+                  for name, value in {**changes, **self._keys(changes)}.items()}
         # Column names come from TASK_CHANGES (and their keys) only, never from the caller.
         columns = sorted(values)
         assignments = "".join(f"{c} = {p}, " for c in columns)
@@ -337,6 +363,46 @@ class SQLStore(TaskStore):
             return True
         self._refuse_if_exists(user_id, task_id, versions)
         return False
+
+    def move_task(self, user_id, task_id, *, before=None, after=None, versions=None):
+        """Put the task just before ``before`` or just after ``after``; return it, or None."""
+        side, other_id = ("before", before) if before is not None else ("after", after)
+        if not 0 <= task_id <= MAX_ID:
+            return None
+        sql = self.sql
+
+        def move(db):
+            if self.dialect.lock_list:
+                db.execute(self.dialect.lock_list, (user_id,))
+            row = db.execute(sql.task, (task_id, user_id)).fetchone()
+            if row is None:
+                return None
+            task = _task(row)
+            if versions is not None and task["version"] not in versions:
+                raise VersionMismatch(task_id)
+            spot = db.execute(sql.task_key, (other_id, user_id)).fetchone() \
+                if 0 <= other_id <= MAX_ID else None
+            if spot is None:
+                raise NoSuchNeighbour(side, other_id)
+            if other_id == task_id:
+                return task   # next to itself: where it is
+            # After a task: it is the nearest below the spot; before one, the nearest above.
+            below = sql.tasks_below["<=" if side == "after" else "<"]
+            above = sql.tasks_above[">" if side == "after" else ">="]
+
+            def neighbours(where, limit):
+                statement = below if where == ordering.BELOW else above
+                return [tuple(key) for key in db.execute(
+                    statement, (user_id, task_id, *spot, limit)).fetchall()]
+            plan = ordering.plan_move((task["order"], task_id), neighbours)
+            for moved_id, position in plan:
+                db.execute(sql.set_position, (position, moved_id, user_id))
+            return _task(db.execute(sql.task, (task_id, user_id)).fetchone()) if plan else task
+        return self._transaction(move)
+
+    def delete_tasks(self, user_id):
+        """Delete every task of the user's; return how many there were."""
+        return self._write(self.sql.delete_tasks, (user_id,))[1]
 
     def _versions_clause(self, versions):
         """Return (the WHERE terms, their parameters) keeping a task only at one of ``versions``.
@@ -372,9 +438,9 @@ class SQLStore(TaskStore):
                      for i, name, password_hash in db.execute(
                          "SELECT id, username, password_hash FROM users ORDER BY id").fetchall()]
             tasks = [{"id": row[0], "user_id": row[1], "title": row[2], "description": row[3],
-                      "done": bool(row[4]), "version": row[5]}
+                      "done": bool(row[4]), "version": row[5], "order": row[6]}
                      for row in db.execute("SELECT id, user_id, title, description, done, "
-                                           "version FROM tasks ORDER BY id").fetchall()]
+                                           "version, position FROM tasks ORDER BY id").fetchall()]
             tokens = [{"token_hash": token_hash, "user_id": user_id, "expires_at": expires_at}
                       for token_hash, user_id, expires_at in db.execute(
                           "SELECT token_hash, user_id, expires_at FROM tokens "
@@ -401,10 +467,10 @@ class SQLStore(TaskStore):
                  for u in rows["users"]])
             keys, keyed = (KEY_COLUMNS, len(KEYED_TEXTS)) if self.dialect.stored_keys else ("", 0)
             db.executemany(
-                f"INSERT INTO tasks (id, user_id, title, description, done, version{keys})"
-                f"{self.keep_ids} VALUES ({', '.join([p] * (6 + keyed))})",
+                f"INSERT INTO tasks (id, user_id, title, description, done, version, "
+                f"position{keys}){self.keep_ids} VALUES ({', '.join([p] * (7 + keyed))})",
                 [(t["id"], t["user_id"], t["title"], t["description"], t["done"], t["version"],
-                  *self._keys(t).values())
+                  t["order"], *self._keys(t).values())
                  for t in rows["tasks"]])
             db.executemany(f"INSERT INTO tokens (token_hash, user_id, expires_at) "
                            f"VALUES ({p}, {p}, {p})",

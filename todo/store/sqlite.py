@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from urllib.parse import quote
 
+from todo.store import ordering
 from todo.store.base import StoreConfigError, StoreUnavailable
 from todo.store.sql import FOREIGN_KEY, UNIQUE, Dialect, SQLStore, keyed_usernames, migrate
 
@@ -127,6 +128,12 @@ MIGRATIONS = (
     _key_usernames,
     # Lists that stay fast as they grow (see _index_lists).
     _index_lists,
+    # Each task's place in its list: existing tasks keep their id order (todo.store.ordering).
+    f"""
+    ALTER TABLE tasks ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET position = min(id, {ordering.MAX_ORDER // ordering.GAP}) * {ordering.GAP};
+    CREATE INDEX tasks_by_position ON tasks (user_id, position, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
