@@ -98,9 +98,9 @@ def test_the_total_counts_what_the_filters_keep(client, alice, many):
     ("done=yes", {"done": "Must be true or false"}),
     ("done=1", {"done": "Must be true or false"}),
     ("done=True", {"done": "Must be true or false"}),
-    ("sort=priority", {"sort": "Unknown sort key 'priority'; use id, title, done, each "
+    ("sort=priority", {"sort": "Unknown sort key 'priority'; use id, title, done, order, each "
                                "optionally prefixed with '-'"}),
-    ("sort=id,", {"sort": "Unknown sort key ''; use id, title, done, each optionally "
+    ("sort=id,", {"sort": "Unknown sort key ''; use id, title, done, order, each optionally "
                           "prefixed with '-'"}),
     ("q=" + "x" * 201, {"q": "Must be at most 200 characters"}),
     ("q=a%00b", {"q": "Must be text without NUL characters or lone surrogates"}),
