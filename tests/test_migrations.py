@@ -175,6 +175,24 @@ def test_a_user_without_a_key_is_refused_after_the_migration(tmp_path):
         OldDatabase("sqlite", url, module).add_users("zoe")
 
 
+def old_store(backend, version, names, request, tmp_path, monkeypatch):
+    """Make a store of ``backend`` at schema ``version`` holding users ``names``;
+    return (its URL, its store module, the users' ids)."""
+    if backend == "sqlite":
+        from todo.store import sqlite as module
+        url = f"sqlite:///{tmp_path}/old.sqlite"
+    else:
+        from todo.store import postgres as module
+        url = request.getfixturevalue("postgres").create_database(
+            f"v{version}_{os.getpid()}")
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "SCHEMA_VERSION", version)
+        old = open_store(url)
+        ids = [old.add_user(name, "h")["id"] for name in names]
+        old.close()
+    return url, module, ids
+
+
 # The schema version before the list indexes, done counts and text search (MIGRATIONS[4]).
 BEFORE_LIST_INDEXES = 4
 
@@ -183,17 +201,8 @@ BEFORE_LIST_INDEXES = 4
 def test_the_list_indexes_migration_counts_and_indexes_the_tasks_there_are(backend, request,
                                                                            tmp_path,
                                                                            monkeypatch):
-    if backend == "sqlite":
-        from todo.store import sqlite as module
-        url = f"sqlite:///{tmp_path}/old.sqlite"
-    else:
-        from todo.store import postgres as module
-        url = request.getfixturevalue("postgres").create_database(f"lists_{os.getpid()}")
-    with monkeypatch.context() as patch:
-        patch.setattr(module, "SCHEMA_VERSION", BEFORE_LIST_INDEXES)
-        old = open_store(url)
-        owner = old.add_user("owner", "h")["id"]
-        old.close()
+    url, module, (owner,) = old_store(backend, BEFORE_LIST_INDEXES, ["owner"], request,
+                                      tmp_path, monkeypatch)
     # Tasks as that release wrote them, through the driver alone.
     database = OldDatabase(backend, url, module)
     kept = []
@@ -242,17 +251,8 @@ BEFORE_ORDER = {"sqlite": 5, "postgresql": 6}
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_order_migration_keeps_each_list_in_id_order(backend, request, tmp_path,
                                                          monkeypatch):
-    if backend == "sqlite":
-        from todo.store import sqlite as module
-        url = f"sqlite:///{tmp_path}/old.sqlite"
-    else:
-        from todo.store import postgres as module
-        url = request.getfixturevalue("postgres").create_database(f"order_{os.getpid()}")
-    with monkeypatch.context() as patch:
-        patch.setattr(module, "SCHEMA_VERSION", BEFORE_ORDER[backend])
-        old = open_store(url)
-        owners = [old.add_user(name, "h")["id"] for name in ("ann", "ben")]
-        old.close()
+    url, module, owners = old_store(backend, BEFORE_ORDER[backend], ["ann", "ben"], request,
+                                    tmp_path, monkeypatch)
     # Two lists, interleaved, as that release wrote them, through the driver alone.
     database = OldDatabase(backend, url, module)
     for n in range(6):
