@@ -8,9 +8,9 @@ from todo.fields import RecordUrl, Value, marshal_with, task_fields, user_fields
 
 TASKS = [
     {"id": 1, "title": "Buy groceries", "description": "Milk, Cheese", "done": False,
-     "version": 3, "user_id": 7},
-    {"id": 22, "title": "Learn Python", "description": "", "done": True, "version": 1,
-     "user_id": 7},
+     "order": 1000, "version": 3, "user_id": 7},
+    {"id": 22, "title": "Learn Python", "description": "", "done": True, "order": -5,
+     "version": 1, "user_id": 7},
 ]
 
 STOCK_FIELDS = {
@@ -21,7 +21,7 @@ STOCK_FIELDS = {
 }
 # task_fields, with the stock field each of ours stands for.
 STOCK_TASK_FIELDS = {"title": restful_fields.String, "description": restful_fields.String,
-                     "done": restful_fields.Boolean,
+                     "done": restful_fields.Boolean, "order": restful_fields.Integer,
                      "uri": restful_fields.Url("task", absolute=True)}
 
 
@@ -100,7 +100,7 @@ def test_output_is_plain_dicts_in_field_map_order(memory_app):
         task = marshal_with(task_fields, envelope="task")(lambda: TASKS[0])()
         user = marshal_with(user_fields)(lambda: {"id": 7, "username": "alice"})()
     assert type(task) is dict and type(task["task"]) is dict
-    assert list(task["task"]) == ["title", "description", "done", "uri"]
+    assert list(task["task"]) == ["title", "description", "done", "order", "uri"]
     assert list(user) == ["username", "uri"]
 
 

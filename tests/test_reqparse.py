@@ -55,15 +55,16 @@ def test_parsers_copy_and_replace_arguments_as_flask_restful_documents(memory_ap
     copy = new_task_parser.copy()
     copy.replace_argument("title", type=inputs.text(3), location="json")
     copy.add_argument("priority", type=inputs.boolean, location="json")
-    assert [arg.name for arg in copy.args] == ["description", "done", "title", "priority"]
-    assert [arg.name for arg in new_task_parser.args] == ["title", "description", "done"]
+    assert [arg.name for arg in copy.args] == ["description", "done", "order", "title",
+                                                "priority"]
+    assert [arg.name for arg in new_task_parser.args] == ["title", "description", "done", "order"]
     with memory_app.test_request_context(method="POST", json={"title": "abc", "priority": True}):
         assert JsonBody(copy).parse() == {"title": "abc", "description": "", "done": False,
                                           "priority": True}
 
 
 def test_the_patch_parser_is_the_update_parser_with_null_clearing_the_description():
-    assert [arg.name for arg in task_patch_parser.args] == ["title", "done", "description"]
+    assert [arg.name for arg in task_patch_parser.args] == ["title", "done", "order", "description"]
     assert task_patch_parser.args[-1].type(None) == ""
 
 

@@ -22,9 +22,9 @@ def test_the_list_shows_uris_not_ids_in_id_order(client, alice, store, user_id):
     response = client.get(TASKS, headers=alice)
     assert response.get_json() == {"tasks": [
         {"title": "Buy groceries", "description": "Milk, Cheese", "done": False,
-         "uri": task_url(first["id"])},
+         "order": 1000, "uri": task_url(first["id"])},
         {"title": "Learn Python", "description": "", "done": True,
-         "uri": task_url(second["id"])},
+         "order": 2000, "uri": task_url(second["id"])},
     ]}
 
 
@@ -57,10 +57,12 @@ def test_post_creates_a_task_with_the_articles_defaults(client, alice):
 
 
 def test_post_accepts_every_field(client, alice):
-    response = post(client, alice, {"title": "t", "description": "d", "done": True})
+    response = post(client, alice, {"title": "t", "description": "d", "done": True,
+                                    "order": -7})
     assert response.status_code == 201
     assert response.get_json()["task"] == {
-        "title": "t", "description": "d", "done": True, "uri": response.headers["Location"]}
+        "title": "t", "description": "d", "done": True, "order": -7,
+        "uri": response.headers["Location"]}
 
 
 def test_titles_are_stored_trimmed(client, alice):

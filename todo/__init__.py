@@ -14,7 +14,7 @@ from todo.docs import DocsAsset, DocsPage, OpenAPIDocument
 from todo.health import LivezAPI, Readiness, ReadyzAPI
 from todo.logins import Logins
 from todo.representations import output_json
-from todo.resources import TaskAPI, TaskListAPI
+from todo.resources import TaskAPI, TaskListAPI, TaskMoveAPI
 from todo.tokens import TokenAPI
 from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
@@ -83,6 +83,8 @@ def create_app(test_config=None, clock=system_clock):
     api.add_resource(TaskListAPI, "/todo/api/v1.0/tasks", endpoint="tasks",
                      resource_class_kwargs=resources)
     api.add_resource(TaskAPI, "/todo/api/v1.0/tasks/<id:id>", endpoint="task",
+                     resource_class_kwargs=resources)
+    api.add_resource(TaskMoveAPI, "/todo/api/v1.0/tasks/<id:id>/move", endpoint="task_move",
                      resource_class_kwargs=resources)
     api.add_resource(UserListAPI, "/todo/api/v1.0/users", endpoint="users",
                      resource_class_kwargs=resources)

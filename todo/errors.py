@@ -9,7 +9,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from todo.credentials import HashingBusy
 from todo.representations import output_json
-from todo.store import DuplicateUser, NoSuchUser, StoreUnavailable, VersionMismatch
+from todo.store import DuplicateUser, NoSuchNeighbour, NoSuchUser, StoreUnavailable, VersionMismatch
 
 # The articles' phrases stand exactly; the rest follow their style.
 PHRASES = {
@@ -121,6 +121,9 @@ STATUS_OF = {
         412, "The task has changed since you read it: GET it again, and send its new ETag "
              "in If-Match"),
     DuplicateUser: lambda exc: error_response(409, {"username": "Already taken"}),
+    # A move's other task is not one of the caller's (todo.resources.TaskMoveAPI): as
+    # for any task that is not yours, a 404, whose message names the field.
+    NoSuchNeighbour: lambda exc: error_response(404, {exc.side: "No such task of yours"}),
     StoreUnavailable: _store_unavailable,
     NoSuchUser: _account_gone,
     # Every password-hashing slot of this process stayed taken (todo.credentials).

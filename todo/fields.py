@@ -106,6 +106,8 @@ task_fields = {
     "title": Value("string"),
     "description": Value("string"),
     "done": Value("boolean"),
+    # Where it stands in its owner's list (sort=order); todo.store.ordering.
+    "order": Value("integer"),
     # Absolute, as in the first article: http://host/todo/api/v1.0/tasks/2
     "uri": RecordUrl("task", absolute=True),
 }

@@ -4,6 +4,7 @@ Each carries ``.schema``, the JSON Schema of exactly what it accepts, from
 which the OpenAPI document is built.
 """
 
+import math
 import re
 import unicodedata
 
@@ -95,6 +96,26 @@ def boolean(value):
 
 
 boolean.schema = {"type": "boolean"}
+
+
+def integer(low, high):
+    """Return a validator for a JSON integer from ``low`` to ``high``: not "1", true or 1.5.
+
+    JSON has one kind of number, so ``3.0`` is the integer 3 (as JSON Schema and
+    JavaScript read it); every float in the range that is whole is exact.
+    """
+    def validate(value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, float) and math.isfinite(value):
+            raise ValueError("Must be an integer, not a fraction")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"Must be an integer, not {json_type(value)}")
+        if not low <= value <= high:   # also 1e400, which Python reads as infinity
+            raise ValueError(f"Must be an integer from {low} to {high}")
+        return value
+    validate.schema = {"type": "integer", "minimum": low, "maximum": high}
+    return validate
 
 
 def json_type(value):

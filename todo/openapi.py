@@ -70,6 +70,8 @@ def body_schema(body):
     required = [arg.name for arg in body.parser.args if arg.required]
     if required:
         schema["required"] = required
+    if body.one_of:
+        schema["oneOf"] = [{"required": [name]} for name in body.one_of]
     return schema
 
 
@@ -183,6 +185,11 @@ OPERATIONS = {
         "200": {"description": "Deleted.", "headers": ACCEPT_PATCH,
                 "content": json_content(envelope("result", {"const": True}))},
     }, errors=AUTHED + (404,))),
+    ("task_move", "post"): with_if_match(operation(
+        "Move a task just before or just after another of yours (sort=order shows it)", {
+            "200": {"description": "The moved task, with its new order.", "headers": ETAG,
+                    "content": TASK_BODY},
+        }, body=resources.task_move, errors=AUTHED + WITH_BODY + (404,))),
     ("users", "post"): operation("Register an account (when registration is open)", {
         "201": {"description": "The new account.", "headers": {
             "Location": header("The account's uri.", {"type": "string", "format": "uri"})},
@@ -268,7 +275,8 @@ RESPONSES = {
     "403": error("Registration is closed; or a bearer token was sent where the account's "
                  "password is needed (a new password, deleting the account, a new token); or, "
                  "with TODO_AUTH_FAILURE_STATUS=403, a failed login."),
-    "404": error("No such URL, or no such task or account of yours."),
+    "404": error("No such URL, or no such task or account of yours (for a move, `message` "
+                 "names the field when the other task is the one not found)."),
     "409": error("That username is taken."),
     "405": error("Method not allowed.", {"Allow": header("The methods allowed.")}),
     "412": error("If-Match names no current ETag of the task: it changed; nothing was done."),

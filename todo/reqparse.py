@@ -55,17 +55,22 @@ class DecodedBody:
 
 class JsonBody:
     """A JSON object body: a parser's arguments; ``ignore`` names accepted and dropped
-    (a task's ``id`` and ``uri`` sent back); ``media_types`` the Content-Types taken."""
+    (a task's ``id`` and ``uri`` sent back); ``media_types`` the Content-Types taken;
+    ``one_of`` names arguments of which the body must give exactly one."""
 
-    def __init__(self, parser, ignore=(), media_types=(JSON,)):
+    def __init__(self, parser, ignore=(), media_types=(JSON,), one_of=()):
         self.parser = parser
         self.ignore = frozenset(ignore)
         self.media_types = tuple(media_types)
+        self.one_of = tuple(one_of)
 
     def parse(self):
         """Return the request body's arguments, or raise a 400 naming every error."""
         body = json_object_body(self.media_types)
-        return parse(self.parser, DecodedBody(body), body, ignore=self.ignore)
+        args = parse(self.parser, DecodedBody(body), body, ignore=self.ignore)
+        if self.one_of and sum(name in args for name in self.one_of) != 1:
+            raise ApiError(400, f"Give exactly one of {' and '.join(self.one_of)}")
+        return args
 
 
 class Query:

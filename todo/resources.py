@@ -13,12 +13,14 @@ from flask_restful import Resource
 
 from todo import inputs
 from todo.auth import current_user, multi_auth
+from todo.converters import ID_MAX
 from todo.conditional import abort_if_not_modified, if_match_versions, list_etag, task_etag
 from todo.errors import ApiError
 from todo.fields import marshal_with, task_fields
 from todo.pagination import page_headers
 from todo.reqparse import JsonBody, Query, parser
 from todo.store import SORT_KEYS, VersionMismatch
+from todo.store.ordering import MAX_ORDER, MIN_ORDER
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
@@ -29,6 +31,8 @@ MERGE_PATCH = "application/merge-patch+json"
 # Stored text is NFC; a title must show something (not only blanks or zero-width marks).
 task_title = inputs.text(TITLE_MAX, strip=True, required=True, nfc=True)
 task_description = inputs.text(DESCRIPTION_MAX, nfc=True)
+# Where a task stands in its list: any integer JavaScript reads exactly.
+task_order = inputs.integer(MIN_ORDER, MAX_ORDER)
 
 new_task_parser = parser()
 new_task_parser.add_argument("title", type=task_title, required=True, location="json",
@@ -37,12 +41,15 @@ new_task_parser.add_argument("description", type=task_description, default="",
                              store_missing=True, location="json")
 new_task_parser.add_argument("done", type=inputs.boolean, default=False, store_missing=True,
                              location="json")
+# Without one, the store puts the new task last.
+new_task_parser.add_argument("order", type=task_order, location="json")
 new_task = JsonBody(new_task_parser, ignore=READ_ONLY)
 
 task_update_parser = parser()
 task_update_parser.add_argument("title", type=task_title, location="json")
 task_update_parser.add_argument("description", type=task_description, location="json")
 task_update_parser.add_argument("done", type=inputs.boolean, location="json")
+task_update_parser.add_argument("order", type=task_order, location="json")
 task_update = JsonBody(task_update_parser, ignore=READ_ONLY)
 
 # RFC 7396: members replace, and null removes, which for a description means "".
@@ -61,6 +68,12 @@ task_list_parser.add_argument("startswith", type=inputs.text(TITLE_MAX, nfc=True
 task_list_parser.add_argument("q", type=inputs.text(TITLE_MAX, nfc=True), location="args")
 task_list_parser.add_argument("sort", type=inputs.sort_keys(SORT_KEYS), location="args")
 task_list_query = Query(task_list_parser)
+
+# A move names the one task to go just before, or just after: {"before": id} or {"after": id}.
+task_move_parser = parser()
+for side in ("before", "after"):
+    task_move_parser.add_argument(side, type=inputs.integer(0, ID_MAX), location="json")
+task_move = JsonBody(task_move_parser, one_of=("before", "after"))
 
 
 class StoreResource(Resource):
@@ -161,3 +174,19 @@ class TaskAPI(TaskResource):
             if versions is not None and task["version"] not in versions:
                 raise VersionMismatch(id)
         return task, 200, {**self.headers, "ETag": task_etag(task)}
+
+
+class TaskMoveAPI(TaskResource):
+    """Put one of the caller's tasks just before or just after another of theirs.
+
+    The store writes the task and, only when its new neighbours leave no room,
+    a few of them (todo.store.ordering): never the whole list.
+    """
+
+    @marshal_with(task_fields, envelope="task")
+    def post(self, id):
+        # Next to itself, a task stays where it is (as a drop onto itself does).
+        (side, other), = task_move.parse().items()
+        task = found(self.store.move_task(current_user()["id"], id, **{side: other},
+                                          versions=if_match_versions(id)))
+        return task, 200, {"ETag": task_etag(task)}
