@@ -105,15 +105,13 @@ def integer(low, high):
     JavaScript read it); every float in the range that is whole is exact.
     """
     def validate(value):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, float) and math.isfinite(value):
-            raise ValueError("Must be an integer, not a fraction")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"Must be an integer, not {json_type(value)}")
+        if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
+            raise ValueError("Must be an integer, not a fraction")
         if not low <= value <= high:   # also 1e400, which Python reads as infinity
             raise ValueError(f"Must be an integer from {low} to {high}")
-        return value
+        return int(value)
     validate.schema = {"type": "integer", "minimum": low, "maximum": high}
     return validate
 

@@ -8,8 +8,7 @@ from todo.store.base import (DEFAULT_SORT, SORT_KEYS, DuplicateUser, NoSuchNeigh
 
 __all__ = ["open_store", "sqlite_path", "TaskStore", "StoreError", "StoreConfigError",
            "StoreUnavailable", "DuplicateUser", "NoSuchNeighbour", "NoSuchUser", "VersionMismatch",
-           "SORT_KEYS",
-           "DEFAULT_SORT"]
+           "SORT_KEYS", "DEFAULT_SORT"]
 
 SCHEMES = "memory://, sqlite:///relative/path, sqlite:////absolute/path or postgresql://user:pass@host/db"
 

@@ -144,16 +144,22 @@ class MemoryStore(TaskStore):
     def _note_order(self, user_id, order):
         self._tops[user_id] = max(order, self._tops.get(user_id, order))
 
+    def _current(self, user_id, task_id, versions):
+        """Return the user's stored task (None: none); raise VersionMismatch if it is not at
+        one of ``versions`` (None: any). Hold the lock."""
+        task = self._owned.get(user_id, {}).get(task_id)
+        if task is not None and versions is not None and task["version"] not in versions:
+            raise VersionMismatch(task_id)
+        return task
+
     def update_task(self, user_id, task_id, changes, versions=None):
         unknown = set(changes) - TASK_CHANGES
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
         with self._lock:
-            task = self._owned.get(user_id, {}).get(task_id)
+            task = self._current(user_id, task_id, versions)
             if task is None:
                 return None
-            if versions is not None and task["version"] not in versions:
-                raise VersionMismatch(task_id)
             task.update(changes)
             task["version"] += 1
             if "order" in changes:
@@ -162,23 +168,17 @@ class MemoryStore(TaskStore):
 
     def delete_task(self, user_id, task_id, versions=None):
         with self._lock:
-            owned = self._owned.get(user_id, {})
-            task = owned.get(task_id)
-            if task is None:
+            if self._current(user_id, task_id, versions) is None:
                 return False
-            if versions is not None and task["version"] not in versions:
-                raise VersionMismatch(task_id)
-            del owned[task_id]
+            del self._owned[user_id][task_id]
             return True
 
     def move_task(self, user_id, task_id, *, before=None, after=None, versions=None):
         with self._lock:
-            owned = self._owned.get(user_id, {})
-            task = owned.get(task_id)
+            task = self._current(user_id, task_id, versions)
             if task is None:
                 return None
-            if versions is not None and task["version"] not in versions:
-                raise VersionMismatch(task_id)
+            owned = self._owned[user_id]
             side, other_id = ("before", before) if before is not None else ("after", after)
             other = owned.get(other_id)
             if other is None:

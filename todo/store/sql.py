@@ -82,7 +82,6 @@ class Statements:
         self.add_task = (f"INSERT INTO tasks (user_id, title, description, done, position{keys}) "
                          f"VALUES ({p}, {p}, {p}, {p}, coalesce({p}, {last})"
                          f"{f', {p}' * keyed}) RETURNING id, position")
-        self.task_key = f"SELECT position, id FROM tasks WHERE id = {p} AND user_id = {p}"
         # The tasks on either side of a spot (a move's neighbours), nearest first.
         near = ("SELECT position, id FROM tasks WHERE user_id = {p} AND id <> {p} "
                 "AND (position, id) {op} ({p}, {p}) ORDER BY {order} LIMIT {p}")
@@ -136,7 +135,7 @@ def prefix_end(prefix):
 
 def task_order(dialect, sort, backwards=False):
     """Return the ORDER BY clause of (key, descending) pairs, id breaking ties (``backwards``: reversed)."""
-    columns = {"id": "id", "title": dialect.title_order, "done": "done", "order": "position"}
+    columns = {"id": "id", "title": dialect.title_order, "done": "done", **COLUMN_OF}
     terms = [columns[key] + (" DESC" if descending != backwards else "")
              for key, descending in sort]
     if not any(key == "id" for key, _ in sort):
@@ -380,10 +379,12 @@ class SQLStore(TaskStore):
             task = _task(row)
             if versions is not None and task["version"] not in versions:
                 raise VersionMismatch(task_id)
-            spot = db.execute(sql.task_key, (other_id, user_id)).fetchone() \
+            row = db.execute(sql.task, (other_id, user_id)).fetchone() \
                 if 0 <= other_id <= MAX_ID else None
-            if spot is None:
+            if row is None:
                 raise NoSuchNeighbour(side, other_id)
+            other = _task(row)
+            spot = (other["order"], other["id"])
             if other_id == task_id:
                 return task   # next to itself: where it is
             # After a task: it is the nearest below the spot; before one, the nearest above.
