@@ -74,6 +74,8 @@ def test_keyboard_alone(page, user):
     expect(checkbox).to_be_checked()
     expect(page.get_by_text("1 item left")).to_be_visible()
 
+    keyboard.press("Tab")   # Move down (Move up is disabled: the task is the first)
+    expect(page.get_by_role("button", name="Move down Walk the dog")).to_be_focused()
     keyboard.press("Tab")   # Edit
     expect(page.get_by_role("button", name="Edit Walk the dog")).to_be_focused()
     keyboard.press("Enter")

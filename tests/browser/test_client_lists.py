@@ -90,7 +90,7 @@ def test_long_lists_load_the_next_page_on_demand(page, user):
     more = page.get_by_role("button", name="Load more tasks")
     more.click()
     expect(page.get_by_role("checkbox", name="Task 200", exact=True)).to_be_visible()
-    assert requests.seen == [("GET", "/tasks?page=2")]
+    assert requests.seen == [("GET", "/tasks?sort=order&page=2")]
     more.click()
     expect(page.get_by_role("checkbox", name="Task 230", exact=True)).to_be_visible()
     expect(more).to_be_hidden()

@@ -106,7 +106,7 @@ def test_showing_the_list_takes_two_api_calls(page, user):
     expect(page.get_by_text("2 items left")).to_be_visible()
     page.wait_for_load_state("networkidle")
     calls = [call for call in requests.seen if call != ("POST", "/tokens")]
-    assert sorted(calls) == [("GET", "/tasks?"), ("GET", "/tasks?done=false&per_page=1")]
+    assert sorted(calls) == [("GET", "/tasks?done=false&per_page=1"), ("GET", "/tasks?sort=order")]
     requests.clear()
     page.reload()
     expect(page.get_by_text("2 items left")).to_be_visible()

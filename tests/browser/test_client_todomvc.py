@@ -322,11 +322,11 @@ def test_filters_are_routes_done_by_the_api(page, user):
     expect(page.get_by_role("link", name="All")).not_to_have_attribute("aria-current", "page")
     expect(page.get_by_role("checkbox", name="One")).to_have_count(0)
     assert titles(page) == ["Two"]
-    assert ("GET", "/tasks?done=false") in requests.seen
+    assert ("GET", "/tasks?done=false&sort=order") in requests.seen
     page.get_by_role("link", name="Completed").click()
     expect(page.get_by_role("checkbox", name="Two")).to_have_count(0)
     assert titles(page) == ["One"]
-    assert ("GET", "/tasks?done=true") in requests.seen
+    assert ("GET", "/tasks?done=true&sort=order") in requests.seen
     page.reload()   # the route is kept
     expect(page.get_by_role("link", name="Completed")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("checkbox", name="One")).to_be_visible()
@@ -358,7 +358,7 @@ def test_search_filters_through_the_api(page, user):
     page.get_by_role("searchbox", name="Search").fill("buy")
     expect(page.get_by_role("checkbox", name="Read a book")).to_have_count(0)
     assert titles(page) == ["Buy milk", "Walk the dog"]
-    assert ("GET", "/tasks?q=buy") in requests.seen
+    assert ("GET", "/tasks?q=buy&sort=order") in requests.seen
     page.get_by_role("searchbox", name="Search").fill("nothing like it")
     expect(page.get_by_text("No tasks match “nothing like it”.")).to_be_visible()
     page.get_by_role("searchbox", name="Search").fill("")

@@ -124,11 +124,14 @@ const api = {
   register: (username, password) =>
     call("POST", "users", { auth: null, body: { username, password } }),
   list: (params) => call("GET", "tasks?" + new URLSearchParams(params)),
+  // The list in the owner's order, the one a move changes.
+  ordered: (params) => call("GET", "tasks?" + new URLSearchParams({ ...params, sort: "order" })),
   page: (path) => call("GET", path),
   get: (uri) => call("GET", uri),
   add: (fields) => call("POST", "tasks", { body: fields }),
   update: (uri, fields, etag) => call("PUT", uri, { body: fields, ifMatch: etag }),
   remove: (uri, etag) => call("DELETE", uri, { ifMatch: etag }),
+  move: (uri, side, id) => call("POST", `${uri}/move`, { body: { [side]: id } }),
 };
 
 // -------------------------------------------------------------------- state
@@ -138,7 +141,7 @@ const FILTERS = { "#/": "all", "#/active": "active", "#/completed": "completed" 
 const PAGE_SIZE = 100;
 
 const state = {
-  tasks: new Map(),      // uri -> {uri, title, description, done, etag}
+  tasks: new Map(),      // uri -> {uri, id, title, description, done, order, etag}
   order: [],             // uris of the pages loaded, in the API's order
   added: [],             // uris added here after those pages, shown at the end
   next: null,            // the Link header's next page
@@ -157,8 +160,9 @@ function pathOf(uri) {
 }
 
 function taskFrom(record, etag = null) {
-  return { uri: pathOf(record.uri), title: record.title, description: record.description,
-           done: record.done, etag };
+  const uri = pathOf(record.uri);
+  return { uri, id: Number(uri.split("/").pop()), title: record.title,
+           description: record.description, done: record.done, order: record.order, etag };
 }
 
 function sameContent(a, b) {
@@ -207,15 +211,19 @@ function createItem(task) {
   const toggle = element("input", { type: "checkbox", className: "toggle",
                                     "aria-labelledby": title.id });
   const description = element("p", { className: "description" });
+  // The keyboard's way to reorder; a pointer can also drag the item (see wire()).
+  const up = element("button", { type: "button", className: "move", text: "↑", title: "Move up" });
+  const down = element("button", { type: "button", className: "move", text: "↓",
+                                   title: "Move down" });
   const edit = element("button", { type: "button", className: "edit", text: "Edit" });
   const remove = element("button", { type: "button", className: "delete", text: "Delete" });
   const view = element("div", { className: "view" }, toggle,
                        element("div", { className: "text" }, title, description),
-                       element("div", { className: "buttons" }, edit, remove));
-  const li = element("li", { className: "task" }, view);
+                       element("div", { className: "buttons" }, up, down, edit, remove));
+  const li = element("li", { className: "task", draggable: true }, view);
   li.dataset.uri = task.uri;
   li.dataset.key = key;
-  li.parts = { toggle, title, description, edit, remove, view };
+  li.parts = { toggle, title, description, up, down, edit, remove, view };
   return li;
 }
 
@@ -225,9 +233,11 @@ function renderTask(task) {
     li = createItem(task);
     items.set(task.uri, li);
   }
-  const { toggle, title, description, edit, remove } = li.parts;
+  const { toggle, title, description, up, down, edit, remove } = li.parts;
   if (title.textContent !== task.title) {
     title.textContent = task.title;
+    up.setAttribute("aria-label", `Move up ${task.title}`);
+    down.setAttribute("aria-label", `Move down ${task.title}`);
     edit.setAttribute("aria-label", `Edit ${task.title}`);
     remove.setAttribute("aria-label", `Delete ${task.title}`);
   }
@@ -260,7 +270,16 @@ function renderList() {
     if (li !== expected) list.insertBefore(li, expected);
     previous = li;
   }
+  renderMoves();
   renderFooter();
+}
+
+// The first item can't move up, nor the last one down.
+function renderMoves() {
+  for (const li of list.children) {
+    li.parts.up.disabled = !li.previousElementSibling;
+    li.parts.down.disabled = !li.nextElementSibling;
+  }
 }
 
 function setText(node, text) {
@@ -406,7 +425,7 @@ async function load() {
   let page, count;
   try {
     [page, count] = await Promise.all([
-      api.list(filterParams(done)),
+      api.ordered(filterParams(done)),
       api.list({ ...filterParams(other), per_page: 1 }),
     ]);
   } catch (error) {
@@ -433,7 +452,9 @@ async function load() {
     const task = taskFrom(record);
     const known = state.tasks.get(task.uri);
     // Keep a known ETag while the task is as it was when the tag was read.
-    if (known && known.etag && sameContent(known, task)) task.etag = known.etag;
+    if (known && known.etag && sameContent(known, task) && known.order === task.order) {
+      task.etag = known.etag;
+    }
     fresh.set(task.uri, task);
     state.order.push(task.uri);
   }
@@ -502,6 +523,7 @@ function dropTask(uri) {
     const neighbour = li.nextElementSibling || li.previousElementSibling;
     li.remove();
     items.delete(uri);
+    renderMoves();
     if (focused) (neighbour ? neighbour.parts.toggle : $("new-title")).focus();
   }
 }
@@ -593,6 +615,51 @@ async function remove(task) {
     renderFooter();
   }
   return true;
+}
+
+// Moves go to the server one at a time, in the order they were made here, and the list
+// shows each at once. A move sends no If-Match: it changes no one's words, only a place.
+let moves = Promise.resolve();
+
+// Put a task just before or just after another shown next to it.
+function move(uri, side, otherUri) {
+  const task = state.tasks.get(uri);
+  const other = state.tasks.get(otherUri);
+  const li = items.get(uri);
+  const there = items.get(otherUri);
+  if (!task || !other || !li || !there || li === there) return;
+  if ((side === "before" ? li.nextElementSibling : li.previousElementSibling) === there) return;
+  changes++;
+  place(uri, side, otherUri);
+  renderList();
+  moves = moves.then(async () => {
+    try {
+      const moved = await api.move(task.uri, side, other.id);
+      changes++;
+      // The server may have respaced some neighbours, so their versions are new: every
+      // task reads its ETag again before its next change.
+      for (const known of state.tasks.values()) known.etag = null;
+      const current = state.tasks.get(uri);
+      if (current) replaceTask(current, taskFrom(moved.body.task, moved.etag));
+    } catch (error) {
+      if (error.status === 404) {
+        showNotice(`${quoted(error.fields ? other : task)} was deleted elsewhere.`);
+      } else {
+        report(error);
+      }
+      if (error.status !== 401) await load();   // the server's order, as it is
+    }
+  });
+}
+
+// Move a uri next to another: in the pages loaded, or among the tasks added since (the
+// pages not loaded lie between the two).
+function place(uri, side, otherUri) {
+  const from = state.order.includes(uri) ? state.order : state.added;
+  const to = state.order.includes(otherUri) ? state.order : state.added;
+  from.splice(from.indexOf(uri), 1);
+  if (from !== to && from === state.order) state.shifted++;
+  to.splice(to.indexOf(otherUri) + (side === "after" ? 1 : 0), 0, uri);
 }
 
 async function toggle(uri, done) {
@@ -727,6 +794,7 @@ function startEditing(uri) {
     if (!form.contains(event.relatedTarget)) save(uri);
   });
   li.parts.view.hidden = true;
+  li.draggable = false;   // so that a pointer can select the words being edited
   li.parts.form = form;
   li.classList.add("editing");
   li.append(form);
@@ -742,6 +810,7 @@ function stopEditing() {
   li.parts.form = null;
   li.classList.remove("editing");
   li.parts.view.hidden = false;
+  li.draggable = true;
   const focused = form.contains(document.activeElement);
   form.remove();
   if (focused) li.parts.edit.focus();
@@ -915,6 +984,65 @@ function matches(task, q) {
 
 let searchTimer = null;
 
+// Move up or down by one; the focus stays on the item's buttons as the item moves.
+function moveByButton(li, up) {
+  const other = up ? li.previousElementSibling : li.nextElementSibling;
+  if (!other) return;
+  move(li.dataset.uri, up ? "before" : "after", other.dataset.uri);
+  const pressed = up ? li.parts.up : li.parts.down;
+  if (li.isConnected) (pressed.disabled ? (up ? li.parts.down : li.parts.up) : pressed).focus();
+}
+
+// Dragging an item onto another puts it before or after that one, by the half it is
+// dropped on; a line shows where it will go.
+function wireDragging() {
+  let dragged = null;
+  let marked = null;
+  const mark = (li, side) => {
+    if (marked && marked !== li) delete marked.dataset.drop;
+    marked = li;
+    if (li) li.dataset.drop = side;
+  };
+  const target = (event) => {
+    const li = event.target.closest && event.target.closest("li.task");
+    return li && dragged && li.dataset.uri !== dragged ? li : null;
+  };
+  const side = (li, event) => {
+    const box = li.getBoundingClientRect();
+    return event.clientY < box.top + box.height / 2 ? "before" : "after";
+  };
+  list.addEventListener("dragstart", (event) => {
+    const li = event.target.closest && event.target.closest("li.task");
+    if (!li || !li.draggable) return;
+    dragged = li.dataset.uri;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", li.parts.title.textContent);
+    li.classList.add("dragging");
+  });
+  list.addEventListener("dragover", (event) => {
+    const li = target(event);
+    if (!li) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    mark(li, side(li, event));
+  });
+  list.addEventListener("dragleave", (event) => {
+    if (marked && !marked.contains(event.relatedTarget)) mark(null);
+  });
+  list.addEventListener("drop", (event) => {
+    const li = target(event);
+    if (!li) return;
+    event.preventDefault();
+    move(dragged, side(li, event), li.dataset.uri);
+  });
+  list.addEventListener("dragend", () => {
+    const li = items.get(dragged);
+    if (li) li.classList.remove("dragging");
+    dragged = null;
+    mark(null);
+  });
+}
+
 function wire() {
   $("signin-form").addEventListener("submit", signIn);
   $("register").addEventListener("click", register);
@@ -939,6 +1067,9 @@ function wire() {
     const li = event.target.closest("li");
     if (!li) return;
     if (event.target === li.parts.edit) startEditing(li.dataset.uri);
+    if (event.target === li.parts.up || event.target === li.parts.down) {
+      moveByButton(li, event.target === li.parts.up);
+    }
     if (event.target === li.parts.remove) {
       const task = state.tasks.get(li.dataset.uri);
       if (task) remove(task);
@@ -948,6 +1079,7 @@ function wire() {
     const li = event.target.closest("li");
     if (li && event.target === li.parts.title) startEditing(li.dataset.uri);
   });
+  wireDragging();
   window.addEventListener("hashchange", () => {
     state.filter = FILTERS[location.hash] || "all";
     if (session.token) load();
