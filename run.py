@@ -30,6 +30,10 @@ def main(argv=None):
     args = parse_args(argv)
     debug = args.debug or os.environ.get("FLASK_DEBUG") == "1"
     overrides = {"STORE": args.store} if args.store else {}
+    # The demo account is made with the app, before settings that may name it
+    # (TODO_BACKEND_PUBLIC_USER) are checked.
+    if not args.no_demo:
+        overrides["DEMO"] = True
     # A console is read by people: logfmt text, and debug records in debug mode,
     # unless the environment asks otherwise.
     if "TODO_LOG_FORMAT" not in os.environ:
@@ -43,9 +47,7 @@ def main(argv=None):
         return 2
     # Under --debug the reloader runs this twice; the second run finds the
     # account made by the first and stays quiet.
-    seeded = not args.no_demo and demo.seed(app.extensions["todo.store"],
-                                            app.extensions["todo.hashing"])
-    if seeded:
+    if app.extensions["todo.demo_seeded"]:
         print(f" * Created the demo account {demo.USERNAME!r} (password {demo.PASSWORD!r}) "
               f"with {len(demo.TASKS)} tasks", flush=True)
     # The app logs each request itself (todo.access_log): Werkzeug's own line for it,

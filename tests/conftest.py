@@ -174,27 +174,48 @@ def user_id(store):
     return lambda name: store.get_user(name)["id"]
 
 
+def start_run_py(directory, started, *args, env=None):
+    """Start ``python run.py`` in ``directory``; note it in ``started``; return
+    (process, port, output file)."""
+    port = free_port()
+    log = open(directory / f"server-{port}.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "run.py"), "--host", "127.0.0.1",
+         "--port", str(port), *args],
+        cwd=directory, stdout=log, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    started.append((process, log))
+    wait_for_port(port, process)
+    return process, port, log
+
+
+def stop_all(started):
+    for process, log in started:
+        stop(process)
+        log.close()
+
+
 @pytest.fixture
 def run_server(tmp_path):
     """Start ``python run.py`` with extra arguments; return (process, port, output file)."""
     started = []
+    yield lambda *args, env=None: start_run_py(tmp_path, started, *args, env=env)
+    stop_all(started)
 
-    def start(*args, env=None):
-        port = free_port()
-        log = open(tmp_path / f"server-{port}.log", "w+")
-        process = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "run.py"), "--host", "127.0.0.1",
-             "--port", str(port), *args],
-            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
-        started.append((process, log))
-        wait_for_port(port, process)
-        return process, port, log
 
-    yield start
-    for process, log in started:
-        stop(process)
-        log.close()
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    """One ``python run.py`` for a test module: the demo account, open registration,
+    cheap hashes, a fresh SQLite file; returns its port."""
+    directory = tmp_path_factory.mktemp("server")
+    started = []
+    _, port, _ = start_run_py(directory, started, "--store",
+                              f"sqlite:///{directory / 'todo.sqlite'}",
+                              env={"TODO_REGISTRATION": "open", "TODO_REGISTRATIONS": "",
+                                   "TODO_PASSWORD_HASH": CHEAP_HASH_METHOD,
+                                   "TODO_TRUSTED_HOSTS": "127.0.0.1"})
+    yield port
+    stop_all(started)
 
 
 @pytest.fixture

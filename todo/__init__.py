@@ -15,6 +15,7 @@ from todo.health import LivezAPI, Readiness, ReadyzAPI
 from todo.logins import Logins
 from todo.representations import output_json
 from todo.resources import TaskAPI, TaskListAPI, TaskMoveAPI
+from todo.todo_backend import TodoAPI, TodoListAPI
 from todo.tokens import TokenAPI
 from todo.users import UserAPI, UserListAPI
 from todo.store import open_store
@@ -62,8 +63,16 @@ def create_app(test_config=None, clock=system_clock):
     app.extensions["todo.registrations"] = throttle.Counter(
         "registrations-by-address", app.config["REGISTRATIONS"], counting, clock=clock) \
         if app.config["REGISTRATIONS"] else None
-    if app.config["DEMO"]:
-        demo.seed(store, hashing)
+    # Whether this start made the demo account (run.py says so; a second start doesn't).
+    app.extensions["todo.demo_seeded"] = bool(app.config["DEMO"] and demo.seed(store, hashing))
+    public = app.config["BACKEND_PUBLIC_USER"]
+    if public:
+        user = store.get_user(public)
+        if user is None:
+            store.close()
+            raise config.ConfigError(f"TODO_BACKEND_PUBLIC_USER is {public!r}, "
+                                     "but there is no such account")
+        app.extensions["todo.public_user"] = {"id": user["id"], "username": user["username"]}
     # Requests, latency, store failures, refused logins, the pool (off by default).
     counted = metrics.init_app(app) if app.config["METRICS"] else None
 
@@ -86,6 +95,11 @@ def create_app(test_config=None, clock=system_clock):
                      resource_class_kwargs=resources)
     api.add_resource(TaskMoveAPI, "/todo/api/v1.0/tasks/<id:id>/move", endpoint="task_move",
                      resource_class_kwargs=resources)
+    # Todo-Backend's shape of the same tasks (todo.todo_backend).
+    api.add_resource(TodoListAPI, "/todo-backend/todos", endpoint="todos",
+                     resource_class_kwargs=resources)
+    api.add_resource(TodoAPI, "/todo-backend/todos/<id:id>", endpoint="todo",
+                     resource_class_kwargs=resources)
     api.add_resource(UserListAPI, "/todo/api/v1.0/users", endpoint="users",
                      resource_class_kwargs=resources)
     api.add_resource(UserAPI, "/todo/api/v1.0/users/<id:id>", endpoint="user",
@@ -105,16 +119,21 @@ def create_app(test_config=None, clock=system_clock):
     # The web client: GET / answers its page; its script and stylesheet are static files.
     add_client(app)
 
+    # Preflights need no credentials (OPTIONS never asks for them); browsers may read
+    # the headers that carry the API's links, validators, totals and request id, and
+    # send a request id of their own. The Todo-Backend root is open to every origin,
+    # as its clients and suite expect: it takes credentials only in a header, never
+    # cookies, so no other site can act with a visitor's.
+    cors = {"/todo-backend/*": {"origins": "*", "send_wildcard": True}}
     if app.config["CORS_ORIGINS"]:
-        # Preflights need no credentials (OPTIONS never asks for them); browsers may
-        # read the headers that carry the API's links, validators, totals and request
-        # id, and send a request id of their own.
-        CORS(app, resources={"/todo/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
-                            "X-Request-ID"],
-             expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch",
-                             "X-Request-ID"],
-             max_age=600, vary_header=False)
+        cors["/todo/api/*"] = {"origins": app.config["CORS_ORIGINS"]}
+    CORS(app, resources=cors,
+         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                        "X-Request-ID"],
+         expose_headers=["Location", "ETag", "Link", "X-Total-Count", "Accept-Patch",
+                         "X-Request-ID"],
+         max_age=600, vary_header=False)
+    if app.config["CORS_ORIGINS"]:
         app.after_request(deployment.vary_on_origin)
     deployment.warn_if_any_host(app)
     return app

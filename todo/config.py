@@ -37,6 +37,9 @@ DEFAULTS = {
     "TRUSTED_HOSTS": None,
     # Browser origins allowed to call the API (CORS), comma-separated; none by default.
     "CORS_ORIGINS": None,
+    # The account that requests to the Todo-Backend root (/todo-backend/todos) act as
+    # when they send no Authorization header; None: credentials needed, as everywhere.
+    "BACKEND_PUBLIC_USER": None,
     # "open" lets anyone register an account with POST /users.
     "REGISTRATION": "closed",
     # Seconds a bearer token from POST /tokens lives.
@@ -108,6 +111,8 @@ def check(config):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"TODO_{name} must be a non-negative number, not {value!r}")
+    public = config["BACKEND_PUBLIC_USER"]
+    config["BACKEND_PUBLIC_USER"] = None if public in (None, "") else str(public)
     config["DEMO"] = config["DEMO"] in (True, 1, "1", "true", "yes", "on")
     config["METRICS"] = config["METRICS"] in (True, 1, "1", "true", "yes", "on")
     if config["LOG_FORMAT"] not in ("json", "text"):

@@ -13,7 +13,7 @@ import re
 from flask import current_app, request
 from flask_restful import fields as restful_fields
 
-from todo import access_log, fields, resources, users
+from todo import access_log, fields, resources, todo_backend, users
 from todo.converters import IdConverter
 from todo.errors import FIELD_ERRORS_SHOWN
 
@@ -126,6 +126,9 @@ def operation(summary, responses, *, body=None, query=None, security=BASIC, erro
 
 TASK = {"$ref": "#/components/schemas/Task"}
 USER = {"$ref": "#/components/schemas/User"}
+TODO = {"$ref": "#/components/schemas/Todo"}
+# Credentials as everywhere, or none when TODO_BACKEND_PUBLIC_USER names an account.
+BACKEND = [*BASIC, {}]
 AUTHED = (401, 429, 500, 503)
 WITH_BODY = (400, 413, 415)
 ETAG = {"ETag": header("The strong validator of what was returned; send it back in "
@@ -190,6 +193,32 @@ OPERATIONS = {
             "200": {"description": "The moved task, with its new order.", "headers": ETAG,
                     "content": TASK_BODY},
         }, body=resources.task_move, errors=AUTHED + WITH_BODY + (404,))),
+    ("todos", "get"): operation("Todo-Backend: all your todos, in order", {
+        "200": {"description": "A bare array of your todos, sorted by order.",
+                "content": json_content({"type": "array", "items": TODO})},
+    }, security=BACKEND, errors=AUTHED, tag="todo-backend"),
+    ("todos", "post"): operation("Todo-Backend: add a todo", {
+        "201": {"description": "The new todo.", "headers": {
+            "Location": header("The todo's url.", {"type": "string", "format": "uri"})},
+                "content": json_content(TODO)},
+    }, body=todo_backend.new_todo, security=BACKEND, errors=AUTHED + WITH_BODY,
+        tag="todo-backend"),
+    ("todos", "delete"): operation("Todo-Backend: delete all your todos", {
+        "200": {"description": "How many were deleted.", "content": json_content({
+            "type": "object", "required": ["deleted"], "additionalProperties": False,
+            "properties": {"deleted": {"type": "integer", "minimum": 0}}})},
+    }, security=BACKEND, errors=AUTHED, tag="todo-backend"),
+    ("todo", "get"): operation("Todo-Backend: one of your todos", {
+        "200": {"description": "The todo.", "content": json_content(TODO)},
+    }, security=BACKEND, errors=AUTHED + (404,), tag="todo-backend"),
+    ("todo", "patch"): operation("Todo-Backend: change a todo's title, completed or order", {
+        "200": {"description": "The changed todo.", "content": json_content(TODO)},
+    }, body=todo_backend.todo_patch, security=BACKEND, errors=AUTHED + WITH_BODY + (404,),
+        tag="todo-backend"),
+    ("todo", "delete"): operation("Todo-Backend: delete a todo", {
+        "200": {"description": "Deleted.",
+                "content": json_content(envelope("result", {"const": True}))},
+    }, security=BACKEND, errors=AUTHED + (404,), tag="todo-backend"),
     ("users", "post"): operation("Register an account (when registration is open)", {
         "201": {"description": "The new account.", "headers": {
             "Location": header("The account's uri.", {"type": "string", "format": "uri"})},
@@ -298,6 +327,7 @@ ERROR_COUNT = {"type": "integer", "minimum": FIELD_ERRORS_SHOWN + 1,
 SCHEMAS = {
     "Task": object_schema(fields.task_fields),
     "User": object_schema(fields.user_fields),
+    "Todo": object_schema(todo_backend.todo_fields),
     "Error": {
         "type": "object",
         "properties": {
@@ -369,6 +399,8 @@ def build(app):
         "tags": [{"name": "tasks", "description": "Your to-do list."},
                  {"name": "accounts", "description": "Your account, and tokens."},
                  {"name": "documentation", "description": "This description of the API."},
+                 {"name": "todo-backend",
+                  "description": "The same tasks in the Todo-Backend shape, for its clients."},
                  {"name": "client", "description": "The To-Do list in the browser."},
                  {"name": "operations", "description": "Health checks and metrics."}],
         "components": {

@@ -90,6 +90,9 @@ class StoreResource(Resource):
         """Answer with Allow and no body; no credentials needed (CORS preflights)."""
         response = current_app.make_default_options_response()
         del response.headers["Content-Type"]
+        # Flask lists the methods from a set, so their order changes from one run to the
+        # next; sorted, the answer is the same every time.
+        response.headers["Allow"] = ", ".join(sorted(response.allow))
         return response
 
 
