@@ -1,4 +1,4 @@
-"""The README's curl session, replayed against a real `python run.py` server."""
+"""The README's curl sessions, replayed against a real `python run.py` server each."""
 
 import os
 import re
@@ -11,14 +11,16 @@ import pytest
 from support import ROOT
 
 MARKER = "<!-- readme-session -->"
+# The Todo-Backend root's session, run against a fresh server of its own.
+BACKEND_MARKER = "<!-- todo-backend-session -->"
 # Headers that differ from one run to the next (X-Request-ID: a new id per request).
 IGNORED_HEADERS = ("date:", "server:", "x-request-id:")
 
 
-def readme_session():
-    """Return [(command, expected output)] from the README's marked console block."""
+def readme_session(marker=MARKER):
+    """Return [(command, expected output)] from the README's console block after ``marker``."""
     text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    block = text.split(MARKER, 1)[1].split("```console\n", 1)[1].split("\n```", 1)[0]
+    block = text.split(marker, 1)[1].split("```console\n", 1)[1].split("\n```", 1)[0]
     steps = []
     for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
         command, _, output = chunk.partition("\n")
@@ -59,20 +61,33 @@ def test_the_readme_session_is_what_the_server_answers(run_server, tmp_path):
         assert curl(command, port) == expected, command
 
 
-def rewrite_readme(port):
-    """Replace the README session's outputs with what a server on ``port`` answers."""
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed (.ci/run installs it)")
+def test_the_readme_todo_backend_session_is_what_the_server_answers(run_server, tmp_path):
+    process, port, log = run_server("--store", f"sqlite:///{tmp_path}/backend.sqlite")
+    session = readme_session(BACKEND_MARKER)
+    assert len(session) >= 6
+    for command, expected in session:
+        assert curl(command, port) == expected, command
+
+
+def rewrite_readme(port, marker=MARKER):
+    """Replace the outputs of the session after ``marker`` with what a server on ``port``
+    answers."""
     path = os.path.join(ROOT, "README.md")
     text = open(path, encoding="utf-8").read()
-    head, rest = text.split(MARKER, 1)
+    head, rest = text.split(marker, 1)
     opening, rest = rest.split("```console\n", 1)
     block, tail = rest.split("\n```", 1)
-    session = "\n\n".join(f"$ {command}\n{curl(command, port)}" for command, _ in readme_session())
+    session = "\n\n".join(f"$ {command}\n{curl(command, port)}"
+                          for command, _ in readme_session(marker))
     with open(path, "w", encoding="utf-8") as readme:
-        readme.write(f"{head}{MARKER}{opening}```console\n{session}\n```{tail}")
+        readme.write(f"{head}{marker}{opening}```console\n{session}\n```{tail}")
 
 
 if __name__ == "__main__":
     # After a change of behaviour: python run.py --store sqlite:///fresh.sqlite, then
-    # python tests/test_readme.py 5000 rewrites the session from what it answers.
+    # python tests/test_readme.py 5000 rewrites the session from what it answers
+    # (python tests/test_readme.py 5000 backend: the Todo-Backend one, on a fresh server).
     import sys
-    rewrite_readme(int(sys.argv[1]))
+    rewrite_readme(int(sys.argv[1]), BACKEND_MARKER if sys.argv[2:] == ["backend"] else MARKER)
