@@ -21,6 +21,7 @@ def stored(user):
 def test_move_buttons_reorder_from_the_keyboard(page, user):
     for title in ("First", "Second", "Third"):
         user.add(title)
+    requests = Requests(page)
     sign_in(page, user)
     expect(titles(page)).to_have_text(["First", "Second", "Third"])
     expect(page.get_by_role("button", name="Move up First")).to_be_disabled()
@@ -42,7 +43,7 @@ def test_move_buttons_reorder_from_the_keyboard(page, user):
     page.get_by_role("button", name="Move down First").click()
     expect(titles(page)).to_have_text(["Third", "First", "Second"])
     expect(page.get_by_role("button", name="Move down Second")).to_be_disabled()
-    _wait_for(lambda: stored(user) == ["Third", "First", "Second"])
+    _wait_until_stored(user, ["Third", "First", "Second"], requests)
 
     page.reload()
     expect(titles(page)).to_have_text(["Third", "First", "Second"])
@@ -62,7 +63,7 @@ def test_dragging_puts_a_task_by_the_half_it_is_dropped_on(page, user, half, exp
     y = 3 if half == "top" else box["height"] - 3
     task_item(page, "Third").drag_to(target, target_position={"x": box["width"] / 2, "y": y})
     expect(titles(page)).to_have_text(expected)
-    _wait_for(lambda: stored(user) == expected)
+    _wait_until_stored(user, expected)
 
     page.reload()
     expect(titles(page)).to_have_text(expected)
@@ -95,14 +96,14 @@ def test_a_task_respaced_by_a_move_can_still_be_changed(page, user, console):
 
     page.get_by_role("button", name="Move up Third").click()
     expect(titles(page)).to_have_text(["First", "Third", "Second"])
-    _wait_for(lambda: stored(user) == ["First", "Third", "Second"])
+    _wait_until_stored(user, ["First", "Third", "Second"])
     after = {task["title"]: task["order"] for task in user.tasks()}
     assert after["Second"] != before["Second"] or after["First"] != before["First"]
 
     requests = Requests(page)
     page.get_by_role("checkbox", name="Second").uncheck()
     expect(page.get_by_text("3 items left")).to_be_visible()
-    _wait_for(lambda: not any(task["done"] for task in user.tasks()))
+    assert _wait_for(lambda: not any(task["done"] for task in user.tasks()))
     assert all(status != 412 for _, _, status in requests.answers)
 
 
@@ -121,6 +122,15 @@ def test_a_move_next_to_a_task_deleted_elsewhere_shows_the_list_as_it_is(page, u
 def _wait_for(condition, seconds=10):
     """Poll the server until ``condition()`` holds (a move is sent after it is shown)."""
     deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the server never showed the change"
+    while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
+    return condition()
+
+
+def _wait_until_stored(user, expected, requests=None):
+    """Wait until the server lists ``expected`` in order; if it never does, say what it
+    holds and what the page asked and was answered."""
+    if not _wait_for(lambda: stored(user) == expected):
+        held = [(task["title"], task["order"]) for task in user.tasks(sort="order")]
+        answers = requests.answers if requests else "not recorded"
+        assert stored(user) == expected, f"the server holds {held}; the page's answers: {answers}"
