@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from support import basic
+from support import CHEAP_HASH_METHOD, basic
 from todo import create_app
 from todo.config import ConfigError
 
@@ -244,11 +244,16 @@ def test_bad_todos_are_refused_with_the_one_error_shape(root, body, message):
     status, _, error = root("POST", body=body)
     assert status == 400
     assert error["error"] == "Bad request"
+    assert_message(error, message)
+    assert root("GET")[2] == []
+
+
+def assert_message(error, message):
+    """The error names what was wrong: exactly (a dict of fields), or in its text."""
     if isinstance(message, dict):
         assert error["message"] == message
     else:
         assert message in error["message"]
-    assert root("GET")[2] == []
 
 
 @pytest.mark.parametrize("body, message", [(body, message) for body, message in BAD_BODIES
@@ -257,6 +262,7 @@ def test_bad_patches_are_refused_and_change_nothing(root, todo, body, message):
     status, _, error = root("PATCH", todo["url"], {k: v for k, v in body.items() if k != "title"})
     assert status == 400
     assert error["error"] == "Bad request"
+    assert_message(error, message)
     assert root("GET", todo["url"])[2] == todo
 
 
@@ -285,6 +291,38 @@ def test_the_public_account_serves_requests_with_no_credentials(run_server):
     # Wrong credentials are still refused, and the main API still needs good ones.
     assert call(port, "GET", headers=basic("miguel", "wrong"))[0] == 401
     assert call(port, "GET", "/todo/api/v1.0/tasks", headers={})[0] == 401
+
+
+def test_with_a_public_account_other_users_still_get_their_own_list(run_server):
+    _, port, _ = run_server("--store", "memory://", env={
+        "TODO_BACKEND_PUBLIC_USER": "miguel", "TODO_REGISTRATION": "open"})
+    status, _, _ = call(port, "POST", "/todo/api/v1.0/users",
+                        {"username": "bob", "password": "bob-secret"}, headers={})
+    assert status == 201
+    bob = basic("bob", "bob-secret")
+    status, _, token = call(port, "POST", "/todo/api/v1.0/tokens", headers=bob)
+    assert status == 200
+    assert call(port, "POST", body={"title": "bob's"}, headers=bob)[0] == 201
+    for credentials in (bob, {"Authorization": f"Bearer {token['token']}"}):
+        assert [t["title"] for t in call(port, "GET", headers=credentials)[2]] == ["bob's"]
+    assert "bob's" not in [t["title"] for t in call(port, "GET", headers={})[2]]
+
+
+def test_a_request_never_acts_as_the_user_of_an_earlier_one(store_url):
+    """Requests that share one app context (as in a test, or an embedding app) each
+    act as their own caller: neither the public account nor a user carries over."""
+    app = create_app({"STORE": store_url, "DEMO": True, "BACKEND_PUBLIC_USER": "miguel",
+                      "REGISTRATION": "open", "PASSWORD_HASH": CHEAP_HASH_METHOD})
+    client = app.test_client()
+    with app.app_context():
+        assert client.post("/todo/api/v1.0/users", json={
+            "username": "bob", "password": "bob-secret"}).status_code == 201
+        bob = basic("bob", "bob-secret")
+        assert client.get(ROOT).status_code == 200                  # as miguel
+        assert client.post("/todo/api/v1.0/tasks", json={"title": "bob's"},
+                           headers=bob).status_code == 201           # as bob
+        assert [t["title"] for t in client.get(ROOT, headers=bob).json] == ["bob's"]
+        assert "bob's" not in [t["title"] for t in client.get(ROOT).json]
 
 
 def test_a_public_account_that_does_not_exist_stops_the_start():

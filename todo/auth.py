@@ -78,8 +78,12 @@ token_auth.error_handler(auth_error)
 
 
 def current_user():
-    """Return the authenticated user of this request: a dict of its ``id`` and ``username``."""
-    return g.get("todo_public_user") or multi_auth.current_user()
+    """Return the user this request acts as: a dict of its ``id`` and ``username``, or None.
+
+    That is the authenticated user, or, for a request that login_or_public let in
+    without an Authorization header, the public account.
+    """
+    return multi_auth.current_user() or g.get("todo_public_user")
 
 
 def login_or_public(view):
@@ -87,15 +91,20 @@ def login_or_public(view):
     Authorization header acts as that account (Todo-Backend's suite and clients send none).
 
     Credentials, when sent, are checked as everywhere: a wrong one is still a 401.
+    Each request sets or clears both marks, Flask-HTTPAuth's user (None when
+    anonymous) and the public account, so none inherits the caller of an earlier
+    request in the same app context.
     """
     protected = multi_auth.login_required(view)
+    anonymous = multi_auth.login_required(optional=True)(view)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         public = current_app.extensions.get("todo.public_user")
         if public is not None and "Authorization" not in request.headers:
             g.todo_public_user = public
-            return view(*args, **kwargs)
+            return anonymous(*args, **kwargs)
+        g.pop("todo_public_user", None)
         return protected(*args, **kwargs)
     return wrapper
 

@@ -56,6 +56,12 @@ PROBLEM_JSON = "application/problem+json"
 FIELD_ERRORS_SHOWN = 20
 
 
+def allowed(methods):
+    """The Allow header for ``methods``: sorted, since Werkzeug and Flask list them from
+    a set, whose order changes from one process to the next."""
+    return ", ".join(sorted(methods))
+
+
 def error_response(status, message=None, error=None, headers=None):
     """Make the error response for ``status``: ``{"error": phrase, "message": detail}``.
 
@@ -142,7 +148,8 @@ def response_for(exc):
             return exc.response   # flask.abort(response): the answer is made already (304)
         # flask_restful.abort(400, message=...) leaves its detail in .data.
         data = getattr(exc, "data", None) or {}
-        headers = [(k, v) for k, v in exc.get_headers() if k.lower() not in _BODY_HEADERS]
+        headers = [(k, allowed(v.split(", ")) if k == "Allow" else v)
+                   for k, v in exc.get_headers() if k.lower() not in _BODY_HEADERS]
         return error_response(exc.code, data.get("message", MESSAGES.get(exc.code)),
                               headers=headers)
     for kind in type(exc).__mro__:
