@@ -266,6 +266,13 @@ def test_bad_patches_are_refused_and_change_nothing(root, todo, body, message):
     assert root("GET", todo["url"])[2] == todo
 
 
+@pytest.mark.parametrize("query", ["sort=title", "page=2", "completed=true"])
+def test_the_list_takes_no_query_arguments(root, query):
+    status, _, error = root("GET", f"{ROOT}?{query}")
+    assert status == 400
+    assert error["message"] == {query.split("=")[0]: "Unknown query argument"}
+
+
 def test_a_todo_sent_back_whole_keeps_its_url(root, todo):
     status, _, body = root("PATCH", todo["url"], {**todo, "url": "http://elsewhere/1",
                                                   "title": "renamed"})

@@ -13,7 +13,7 @@ from todo import inputs
 from todo.auth import login_or_public, current_user
 from todo.errors import ApiError
 from todo.fields import RecordUrl, Value, marshal_with
-from todo.reqparse import JsonBody, parser
+from todo.reqparse import JsonBody, Query, parser
 from todo.resources import StoreResource, found, task_order, task_title
 
 todo_fields = {
@@ -37,6 +37,8 @@ todo_patch_parser.add_argument("title", type=task_title, location="json")
 todo_patch_parser.add_argument("completed", dest="done", type=inputs.boolean, location="json")
 todo_patch_parser.add_argument("order", type=task_order, location="json")
 todo_patch = JsonBody(todo_patch_parser, ignore=READ_ONLY)
+# The list takes no query arguments: one given is a mistake, refused as the main API does.
+no_query = Query(parser())
 
 
 class TodoResource(StoreResource):
@@ -50,6 +52,7 @@ class TodoListAPI(TodoResource):
 
     @marshal_with(todo_fields)
     def get(self):
+        no_query.parse()
         todos, _ = self.store.find_tasks(current_user()["id"], sort=(("order", False),),
                                          limit=None)
         return todos
