@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_cors import CORS
 
-from todo import access_log, config, demo, deployment, errors, logs, metrics, throttle
+from todo import access_log, auth, config, demo, deployment, errors, logs, metrics, throttle
 from todo.api import Api
 from todo.cli import store_cli, users_cli
 from todo.client import add_client
@@ -72,7 +72,7 @@ def create_app(test_config=None, clock=system_clock):
             store.close()
             raise config.ConfigError(f"TODO_BACKEND_PUBLIC_USER is {public!r}, "
                                      "but there is no such account")
-        app.extensions["todo.public_user"] = {"id": user["id"], "username": user["username"]}
+        app.extensions["todo.public_user"] = auth.caller(user)
     # Requests, latency, store failures, refused logins, the pool (off by default).
     counted = metrics.init_app(app) if app.config["METRICS"] else None
 

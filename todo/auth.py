@@ -58,8 +58,12 @@ def _login(check):
     except Throttled as exc:
         raise ApiError(429, "Too many failed logins; try again later",
                        headers={"Retry-After": str(exc.wait)}) from None
-    # The stored hash stays here: nothing past the login needs it.
-    return None if user is None else {"id": user["id"], "username": user["username"]}
+    return None if user is None else caller(user)
+
+
+def caller(user):
+    """The stored ``user`` as views see it: id and username only (the hash stays here)."""
+    return {"id": user["id"], "username": user["username"]}
 
 
 def auth_error(status):

@@ -14,7 +14,7 @@ from todo.auth import login_or_public, current_user
 from todo.errors import ApiError
 from todo.fields import RecordUrl, Value, marshal_with
 from todo.reqparse import JsonBody, Query, parser
-from todo.resources import StoreResource, found, task_order, task_title
+from todo.resources import TaskResource, found, task_order, task_title
 
 todo_fields = {
     "title": Value("string"),
@@ -32,16 +32,15 @@ new_todo_parser.add_argument("completed", dest="done", type=inputs.boolean, loca
 new_todo_parser.add_argument("order", type=task_order, location="json")
 new_todo = JsonBody(new_todo_parser, ignore=READ_ONLY)
 
-todo_patch_parser = parser()
-todo_patch_parser.add_argument("title", type=task_title, location="json")
-todo_patch_parser.add_argument("completed", dest="done", type=inputs.boolean, location="json")
-todo_patch_parser.add_argument("order", type=task_order, location="json")
+# A change gives any of the same members: the title is no longer required.
+todo_patch_parser = new_todo_parser.copy()
+todo_patch_parser.replace_argument("title", type=task_title, location="json")
 todo_patch = JsonBody(todo_patch_parser, ignore=READ_ONLY)
 # The list takes no query arguments: one given is a mistake, refused as the main API does.
 no_query = Query(parser())
 
 
-class TodoResource(StoreResource):
+class TodoResource(TaskResource):
     """A Todo-Backend resource: Basic or Bearer, or the public account if one is set."""
 
     decorators = [login_or_public]
@@ -73,15 +72,14 @@ class TodoAPI(TodoResource):
 
     @marshal_with(todo_fields)
     def get(self, id):
-        return found(self.store.get_task(current_user()["id"], id))
+        return self.owned_task(id)
 
     @marshal_with(todo_fields)
     def patch(self, id):
         changes = todo_patch.parse()
-        user_id = current_user()["id"]
         if not changes:
-            return found(self.store.get_task(user_id, id))
-        return found(self.store.update_task(user_id, id, dict(changes)))
+            return self.owned_task(id)
+        return found(self.store.update_task(current_user()["id"], id, dict(changes)))
 
     def delete(self, id):
         if not self.store.delete_task(current_user()["id"], id):
